@@ -1,0 +1,1 @@
+"""The embedded KMS (the AWS KMS API). Never imports objstore."""

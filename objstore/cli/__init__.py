@@ -1,0 +1,1 @@
+"""The `objstore` command: serve, and the administrator's commands."""

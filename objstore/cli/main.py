@@ -1,0 +1,86 @@
+"""Argument parsing for `objstore` (and `python -m objstore`)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from objstore.auth.identities import IdentityStore
+from objstore.cli.serve import ServeOptions, identities_path, serve
+
+DEFAULT_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
+DEFAULT_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="objstore", description=(
+        "An S3-compatible object store with an embedded KMS."))
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("serve", help="run the server")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=9000, help="0 picks a free port")
+    run.add_argument("--data-dir", type=Path, default=Path("data"))
+    run.add_argument("--access-key", default=os.environ.get("OBJSTORE_ACCESS_KEY",
+                                                            DEFAULT_ACCESS_KEY))
+    run.add_argument("--secret-key", default=os.environ.get("OBJSTORE_SECRET_KEY",
+                                                            DEFAULT_SECRET_KEY))
+    run.add_argument("--region", default="us-east-1")
+    run.add_argument("--users-file", type=Path, default=None,
+                     help="identities file (default: DATA_DIR/identities.json)")
+    run.add_argument("--log-level", default="INFO")
+
+    users = commands.add_parser("user", help="manage identities (access keys)")
+    users.add_argument("--data-dir", type=Path, default=Path("data"))
+    users.add_argument("--users-file", type=Path, default=None)
+    user_commands = users.add_subparsers(dest="user_command", required=True)
+    add = user_commands.add_parser("add", help="add a user and print its access key")
+    add.add_argument("name")
+    add.add_argument("--access-key")
+    add.add_argument("--secret-key")
+    user_commands.add_parser("list", help="list users (secrets not shown)")
+    remove = user_commands.add_parser("remove", help="remove a user")
+    remove.add_argument("name")
+    return parser
+
+
+def _user_command(args: argparse.Namespace) -> int:
+    store = IdentityStore(identities_path(args.data_dir, args.users_file))
+    if args.user_command == "add":
+        try:
+            identity = store.add(args.name, args.access_key, args.secret_key)
+        except ValueError as exc:
+            print(f"objstore: {exc}", file=sys.stderr)
+            return 1
+        print(f"name:              {identity.name}")
+        print(f"arn:               {identity.arn}")
+        print(f"access key id:     {identity.access_key}")
+        print(f"secret access key: {identity.secret_key}")
+        return 0
+    if args.user_command == "list":
+        for identity in store.list():
+            print(f"{identity.name}\t{identity.access_key}\t{identity.arn}")
+        return 0
+    try:
+        store.remove(args.name)
+    except (KeyError, ValueError) as exc:
+        print(f"objstore: no such user {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "user":
+        return _user_command(args)
+    logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    options = ServeOptions(host=args.host, port=args.port, data_dir=args.data_dir,
+                           access_key=args.access_key, secret_key=args.secret_key,
+                           region=args.region, users_file=args.users_file)
+    asyncio.run(serve(options))
+    return 0

@@ -1,0 +1,73 @@
+"""`objstore serve`: run the server until SIGINT/SIGTERM, then stop cleanly.
+
+On a signal the listening socket closes, requests in flight get up to SHUTDOWN_GRACE
+seconds to finish, and any write still unfinished then is discarded (its temp blob is
+removed; nothing half-written is ever published)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import web
+
+from objstore.auth.identities import IdentityStore
+from objstore.http.app import AccessLogger, build_app
+from objstore.http.context import ServerContext
+from objstore.storage.store import Store
+
+SHUTDOWN_GRACE = 30.0
+IO_THREADS = 8
+log = logging.getLogger("objstore")
+
+
+@dataclass
+class ServeOptions:
+    host: str
+    port: int
+    data_dir: Path
+    access_key: str
+    secret_key: str
+    region: str
+    users_file: Path | None = None
+
+
+def identities_path(data_dir: Path, users_file: Path | None) -> Path:
+    return users_file if users_file is not None else data_dir / "identities.json"
+
+
+async def serve(options: ServeOptions) -> None:
+    executor = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="objstore-io")
+    store = Store(options.data_dir, executor)
+    cleaned = await store.open()
+    identities = IdentityStore(identities_path(options.data_dir, options.users_file))
+    identities.ensure("admin", options.access_key, options.secret_key)
+    app = build_app(ServerContext(store=store, identities=identities, executor=executor,
+                                  region=options.region))
+    runner = web.AppRunner(app, access_log_class=AccessLogger,
+                           access_log=logging.getLogger("objstore.access"),
+                           handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE)
+    await runner.setup()
+    site = web.TCPSite(runner, options.host, options.port, reuse_address=True)
+    await site.start()
+    port = runner.addresses[0][1]
+    host = f"[{options.host}]" if ":" in options.host else options.host
+    print(f"http://{host}:{port}", flush=True)
+    log.info("data directory %s; cleaned at start: %s", options.data_dir.resolve(), cleaned)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+        log.info("shutting down: finishing requests in flight")
+    finally:
+        await runner.cleanup()
+        await store.close()
+        executor.shutdown(wait=True)
+    print("stopped", file=sys.stderr, flush=True)

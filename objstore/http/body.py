@@ -1,0 +1,228 @@
+"""Request bodies, streamed: aws-chunked framing removed, hashed, handed to a sink in
+1 MiB slices, all per-byte work in a worker thread, and verified at the end against
+Content-Length, x-amz-content-sha256, Content-MD5 and x-amz-checksum-* (header or trailer).
+
+Nothing is verified until the last byte has arrived, so a sink must not make what it
+wrote visible before `receive` returns: storage publishes a blob only after.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import hmac
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from multidict import CIMultiDictProxy
+
+from objstore.auth.chunked import AwsChunkedDecoder
+from objstore.auth.verify import AuthContext
+from objstore.http.errors import S3Error, invalid_argument
+from objstore.integrity import checksums
+from objstore.integrity.digests import DEFAULT_CHECKSUM, BodyDigests
+
+SLICE = 1024 * 1024
+MAX_OBJECT_SIZE = 5 * 1024**3
+UNSIGNED = "UNSIGNED-PAYLOAD"
+STREAMING_SIGNED = ("STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER")
+STREAMING_UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
+
+Sink = Callable[[bytes], None]
+
+
+@dataclass
+class BodyPlan:
+    """What the headers promise about the body, checked before a byte is read."""
+
+    size: int                        # object bytes expected (decoded length for aws-chunked)
+    wire_length: int | None          # Content-Length on the wire, if given
+    payload_hash: str | None         # hex SHA-256 to verify, if signed that way
+    chunked: bool                    # aws-chunked framing
+    signed_chunks: bool
+    trailer: str | None              # x-amz-trailer name
+    content_md5: bytes | None
+    algorithm: str                   # the x-amz-checksum-* algorithm stored with the object
+    expected_checksum: str | None    # its value from a header (None: computed or trailer)
+    explicit_checksum: bool          # did the client ask for that algorithm
+
+
+@dataclass
+class BodyResult:
+    size: int
+    md5: bytes
+    checksums: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def etag(self) -> str:
+        return self.md5.hex()
+
+
+def plan_body(headers: CIMultiDictProxy[str], auth: AuthContext, *,
+              max_size: int = MAX_OBJECT_SIZE) -> BodyPlan:
+    mode = auth.payload_mode
+    chunked = mode.startswith("STREAMING-")
+    raw_length = headers.get("Content-Length")
+    wire_length = _parse_length(raw_length) if raw_length is not None else None
+    if chunked:
+        decoded = headers.get("x-amz-decoded-content-length")
+        if decoded is None:
+            raise S3Error("MissingContentLength")
+        size = _parse_length(decoded)
+    else:
+        if wire_length is None:
+            raise S3Error("MissingContentLength")
+        size = wire_length
+    if size > max_size:
+        raise S3Error("EntityTooLarge", ProposedSize=str(size), MaxSizeAllowed=str(max_size))
+    algorithm, expected, explicit, trailer = _checksum_plan(headers, chunked)
+    return BodyPlan(
+        size=size, wire_length=wire_length,
+        payload_hash=None if chunked or mode == UNSIGNED else mode.lower(),
+        chunked=chunked, signed_chunks=mode in STREAMING_SIGNED, trailer=trailer,
+        content_md5=_content_md5(headers.get("Content-MD5")), algorithm=algorithm,
+        expected_checksum=expected, explicit_checksum=explicit,
+    )
+
+
+async def receive(request: web.Request, plan: BodyPlan, auth: AuthContext, sink: Sink,
+                  executor: Executor) -> BodyResult:
+    """Read the whole body into sink and verify it; raises S3Error on any mismatch."""
+    if request.headers.get("Expect", "").lower() == "100-continue":
+        await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
+    digests = BodyDigests(sha256=plan.payload_hash is not None, algorithms=(plan.algorithm,))
+    decoder = (AwsChunkedDecoder(auth if plan.signed_chunks else None,
+                                 signed=plan.signed_chunks, expect_trailer=plan.trailer)
+               if plan.chunked else None)
+
+    def process(data: bytes) -> None:
+        pieces = decoder.feed(data) if decoder is not None else (data,)
+        for piece in pieces:
+            digests.update(piece)
+            if digests.size > plan.size:
+                raise S3Error("IncompleteBody", "The body is longer than the length given.")
+            sink(bytes(piece) if isinstance(piece, memoryview) else piece)
+
+    loop = asyncio.get_running_loop()
+    pending: asyncio.Future[None] | None = None
+    wire = 0
+    try:
+        while True:
+            data = await _read_slice(request)
+            if pending is not None:
+                await pending
+                pending = None
+            if not data:
+                break
+            wire += len(data)
+            pending = loop.run_in_executor(executor, process, data)
+    finally:
+        if pending is not None:
+            await asyncio.gather(pending, return_exceptions=True)
+    trailers = decoder.finish() if decoder is not None else {}
+    if digests.size != plan.size or (plan.wire_length is not None and wire != plan.wire_length):
+        raise S3Error("IncompleteBody")
+    _verify(plan, digests, trailers)
+    return BodyResult(size=digests.size, md5=digests.md5, checksums=digests.checksums())
+
+
+async def _read_slice(request: web.Request) -> bytes:
+    """Up to SLICE bytes (fewer only at the end of the body)."""
+    pieces: list[bytes] = []
+    have = 0
+    while have < SLICE:
+        piece = await request.content.read(SLICE - have)
+        if not piece:
+            break
+        pieces.append(piece)
+        have += len(piece)
+    return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+
+def _verify(plan: BodyPlan, digests: BodyDigests, trailers: dict[str, str]) -> None:
+    if plan.payload_hash is not None and not hmac.compare_digest(
+            plan.payload_hash, digests.sha256_hex or ""):
+        raise S3Error("XAmzContentSHA256Mismatch",
+                      ClientComputedContentSHA256=plan.payload_hash,
+                      S3ComputedContentSHA256=digests.sha256_hex or "")
+    if plan.content_md5 is not None and plan.content_md5 != digests.md5:
+        raise S3Error("BadDigest", ExpectedDigest=plan.content_md5.hex(),
+                      CalculatedDigest=base64.b64encode(digests.md5).decode())
+    expected = plan.expected_checksum
+    if plan.trailer is not None:
+        expected = trailers.get(plan.trailer)
+        if expected is None:
+            raise S3Error("MalformedTrailerError",
+                          "The request contained trailing data that was not well-formed "
+                          "or did not conform to our published schema.")
+    computed = digests.checksums()[plan.algorithm]
+    if expected is not None and expected != computed:
+        raise S3Error("BadDigest", f"The {plan.algorithm} you specified did not match the "
+                      "calculated checksum.")
+
+
+def _parse_length(value: str) -> int:
+    if not value.isdigit():
+        raise invalid_argument("Content-Length must be a non-negative integer",
+                               "Content-Length", value)
+    return int(value)
+
+
+def _content_md5(value: str | None) -> bytes | None:
+    if value is None:
+        return None
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise S3Error("InvalidDigest") from None
+    if len(digest) != 16:
+        raise S3Error("InvalidDigest")
+    return digest
+
+
+def _checksum_plan(headers: CIMultiDictProxy[str], chunked: bool,
+                   ) -> tuple[str, str | None, bool, str | None]:
+    """(algorithm, value from a header, asked for explicitly, trailer name)."""
+    given = {name.lower(): value for name, value in headers.items()
+             if name.lower().startswith(checksums.HEADER_PREFIX)
+             and name.lower() not in ("x-amz-checksum-type", "x-amz-checksum-algorithm",
+                                      "x-amz-checksum-mode")}
+    trailer = headers.get("x-amz-trailer")
+    if trailer is not None:
+        trailer = trailer.strip().lower()
+        if not chunked:
+            raise S3Error("InvalidRequest", "x-amz-trailer is only allowed with aws-chunked "
+                          "bodies.")
+        given.setdefault(trailer, "")
+    if len(given) > 1:
+        raise S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple "
+                      "checksum Types are not allowed.")
+    sdk = headers.get("x-amz-sdk-checksum-algorithm")
+    if given:
+        name, value = next(iter(given.items()))
+        algorithm = checksums.algorithm_of_header(name)
+        if sdk is not None and sdk.upper() != algorithm:
+            raise S3Error("InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is "
+                          "invalid.")
+        return algorithm, (value or None) if name != trailer else None, True, trailer
+    if sdk is not None:
+        return checksums.algorithm(sdk), None, True, None
+    return DEFAULT_CHECKSUM, None, False, None
+
+
+MAX_SMALL_BODY = 2 * 1024 * 1024
+
+
+async def read_small(request: web.Request, auth: AuthContext, executor: Executor,
+                     limit: int = MAX_SMALL_BODY) -> bytes:
+    """A small request body (an XML document), verified like any other body."""
+    if not request.body_exists:
+        return b""
+    plan = plan_body(request.headers, auth, max_size=limit)
+    pieces: list[bytes] = []
+    await receive(request, plan, auth, pieces.append, executor)
+    return b"".join(pieces)
