@@ -1,0 +1,1 @@
+"""Request authentication: SigV4/SigV2 verification, aws-chunked decoding, identities."""
