@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from objstore.auth.identities import IdentityStore
-from objstore.cli.serve import ServeOptions, identities_path, serve
+from objstore.cli.serve import SHUTDOWN_GRACE, ServeOptions, identities_path, serve
 
 DEFAULT_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 DEFAULT_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -32,6 +32,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--region", default="us-east-1")
     run.add_argument("--users-file", type=Path, default=None,
                      help="identities file (default: DATA_DIR/identities.json)")
+    run.add_argument("--shutdown-grace", type=float, default=SHUTDOWN_GRACE,
+                     help="seconds requests in flight get to finish on SIGINT/SIGTERM")
     run.add_argument("--log-level", default="INFO")
 
     users = commands.add_parser("user", help="manage identities (access keys)")
@@ -81,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = ServeOptions(host=args.host, port=args.port, data_dir=args.data_dir,
                            access_key=args.access_key, secret_key=args.secret_key,
-                           region=args.region, users_file=args.users_file)
+                           region=args.region, users_file=args.users_file,
+                           shutdown_grace=args.shutdown_grace)
     asyncio.run(serve(options))
     return 0

@@ -17,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from objstore.auth.identities import IdentityStore
-from objstore.http.app import AccessLogger, build_app
+from objstore.http.app import IN_FLIGHT, AccessLogger, build_app
 from objstore.http.context import ServerContext
 from objstore.storage.store import Store
 
@@ -35,6 +35,7 @@ class ServeOptions:
     secret_key: str
     region: str
     users_file: Path | None = None
+    shutdown_grace: float = SHUTDOWN_GRACE
 
 
 def identities_path(data_dir: Path, users_file: Path | None) -> Path:
@@ -51,7 +52,7 @@ async def serve(options: ServeOptions) -> None:
                                   region=options.region))
     runner = web.AppRunner(app, access_log_class=AccessLogger,
                            access_log=logging.getLogger("objstore.access"),
-                           handle_signals=False, shutdown_timeout=SHUTDOWN_GRACE)
+                           handle_signals=False, shutdown_timeout=1.0)
     await runner.setup()
     site = web.TCPSite(runner, options.host, options.port, reuse_address=True)
     await site.start()
@@ -65,7 +66,13 @@ async def serve(options: ServeOptions) -> None:
         loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
-        log.info("shutting down: finishing requests in flight")
+        await site.stop()
+        in_flight = app[IN_FLIGHT]
+        log.info("shutting down: %d request(s) in flight get %.0fs to finish",
+                 in_flight.count, options.shutdown_grace)
+        if not await in_flight.wait_idle(options.shutdown_grace):
+            log.warning("shutting down: %d request(s) cut short; their writes are discarded",
+                        in_flight.count)
     finally:
         await runner.cleanup()
         await store.close()

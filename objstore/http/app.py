@@ -3,6 +3,7 @@ first, then routes it to its S3 operation, and turns every failure into AWS's er
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
@@ -31,9 +32,39 @@ OPERATION = web.RequestKey("operation", str)
 _SCOPE_SERVICE = re.compile(r"Credential=[^/,]+/\d{8}/[^/,]+/([^/,]+)/aws4_request")
 
 
+class InFlight:
+    """Counts requests being handled, so shutdown can wait for them (aiohttp's own graceful
+    shutdown stops reading request bodies at once, which would fail every upload)."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def enter(self) -> None:
+        self.count += 1
+        self._idle.clear()
+
+    def leave(self) -> None:
+        self.count -= 1
+        if self.count == 0:
+            self._idle.set()
+
+    async def wait_idle(self, timeout: float) -> bool:
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            return False
+        return True
+
+
+IN_FLIGHT = web.AppKey("in_flight", InFlight)
+
+
 def build_app(ctx: ServerContext) -> web.Application:
     app = web.Application(client_max_size=1024**2)
     app[CONTEXT] = ctx
+    app[IN_FLIGHT] = InFlight()
     app.on_response_prepare.append(_stamp_request_id)
     app.router.add_route("*", "/{tail:.*}", _entry, expect_handler=_defer_continue)
     return app
@@ -53,6 +84,8 @@ async def _stamp_request_id(request: web.Request, response: web.StreamResponse) 
 async def _entry(request: web.Request) -> web.StreamResponse:
     request_id = secrets.token_hex(8).upper()
     request[REQUEST_ID] = request_id
+    in_flight = request.app[IN_FLIGHT]
+    in_flight.enter()
     try:
         return await _dispatch(request, request_id)
     except S3Error as error:
@@ -63,6 +96,8 @@ async def _entry(request: web.Request) -> web.StreamResponse:
             log.exception("internal error in request %s", request_id)
             error = S3Error("InternalError")
         return _error_response(request, error, request_id)
+    finally:
+        in_flight.leave()
 
 
 async def _dispatch(request: web.Request, request_id: str) -> web.StreamResponse:
