@@ -25,6 +25,8 @@ def successor(prefix: bytes) -> bytes | None:
 
 def list_objects(conn: sqlite3.Connection, bucket: str, *, prefix: str = "",
                  delimiter: str = "", start_after: str = "", max_keys: int = 1000) -> ListPage:
+    if max_keys == 0:  # AWS: an empty page that is not truncated, whatever the bucket holds
+        return ListPage([], [], False, None)
     pfx = prefix.encode()
     delim = delimiter.encode()
     upper = successor(pfx) if pfx else None
@@ -45,15 +47,13 @@ def list_objects(conn: sqlite3.Connection, bucket: str, *, prefix: str = "",
     while True:
         if upper is not None and cursor >= upper:
             return ListPage(entries, prefixes, False, None)
-        rows = metadata.scan_objects(conn, bucket, cursor, inclusive, upper, BATCH)
-        if not rows:
-            return ListPage(entries, prefixes, False, None)
-        jumped = False
-        for row in rows:
-            raw = row.key.encode()
-            rolled = _common_prefix(raw, pfx, delim)
+        taken = 0
+        for row in metadata.scan_objects(conn, bucket, cursor, inclusive, upper, BATCH):
+            taken += 1
             if len(entries) + len(prefixes) >= max_keys:
                 return ListPage(entries, prefixes, True, last)
+            raw = row.key.encode()
+            rolled = _common_prefix(raw, pfx, delim)
             if rolled is None:
                 entries.append(row)
                 last = row.key
@@ -65,9 +65,9 @@ def list_objects(conn: sqlite3.Connection, bucket: str, *, prefix: str = "",
             if nxt is None:
                 return ListPage(entries, prefixes, False, None)
             cursor, inclusive = nxt, True
-            jumped = True
+            taken = BATCH  # a jump: query again from past the prefix
             break
-        if not jumped and len(rows) < BATCH:
+        if taken < BATCH:
             return ListPage(entries, prefixes, False, None)
 
 

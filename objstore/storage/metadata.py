@@ -126,8 +126,9 @@ def delete_object(conn: sqlite3.Connection, bucket: str, key: str) -> None:
 
 
 def scan_objects(conn: sqlite3.Connection, bucket: str, start: bytes, inclusive: bool,
-                 end: bytes | None, limit: int) -> list[ListEntry]:
-    """Up to `limit` objects with start <(=) key < end, in key order."""
+                 end: bytes | None, limit: int) -> Iterator[ListEntry]:
+    """Up to `limit` objects with start <(=) key < end, in key order, read lazily: a caller
+    that stops early costs only the rows it took."""
     sql = ("SELECT key, size, etag, last_modified, owner, checksum_algorithm, checksum_type"
            " FROM objects WHERE bucket = ? AND key " + (">=" if inclusive else ">") + " ?")
     args: list[object] = [bucket, start]
@@ -136,7 +137,8 @@ def scan_objects(conn: sqlite3.Connection, bucket: str, start: bytes, inclusive:
         args.append(end)
     sql += " ORDER BY key LIMIT ?"
     args.append(limit)
-    return [ListEntry(bytes(row[0]).decode(), *row[1:]) for row in conn.execute(sql, args)]
+    for row in conn.execute(sql, args):
+        yield ListEntry(bytes(row[0]).decode(), *row[1:])
 
 
 def all_segment_blobs(conn: sqlite3.Connection) -> Iterator[str]:
