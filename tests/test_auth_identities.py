@@ -119,3 +119,13 @@ def test_corrupt_file(path: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(ValueError, match="not a valid identities file"):
         IdentityStore(path)
+
+
+def test_a_user_added_by_another_process_is_seen(tmp_path) -> None:
+    from objstore.auth.identities import IdentityStore
+
+    server_view = IdentityStore(tmp_path / "identities.json")
+    server_view.ensure("admin", "AKIAADMIN", "secret")
+    IdentityStore(tmp_path / "identities.json").add("bob", "AKIABOB", "bobsecret")
+    bob = server_view.lookup("AKIABOB")
+    assert bob is not None and bob.name == "bob"

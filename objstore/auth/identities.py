@@ -49,8 +49,9 @@ def generate_secret_key() -> str:
 class IdentityStore:
     """Identities kept in memory, indexed by access key, and saved to ``path`` on change.
 
-    The file is created with mode 0600 and replaced atomically on every change. Meant for
-    a single process: the file is read once, at construction.
+    The file is created with mode 0600 and replaced atomically on every change. Another
+    process (`objstore user add` beside a running server) may change it: lookups notice a
+    new file (a cheap stat) and read it again.
     """
 
     def __init__(self, path: Path, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
@@ -58,12 +59,27 @@ class IdentityStore:
         self._account_id = account_id
         self._by_key: dict[str, Identity] = {}
         self._by_name: dict[str, Identity] = {}
-        if self._path.exists():
-            for identity in self._read():
-                self._index(identity)
+        self._seen: tuple[int, int] | None = None
+        self._reload_if_changed()
 
     def lookup(self, access_key: str) -> Identity | None:
+        self._reload_if_changed()
         return self._by_key.get(access_key)
+
+    def _reload_if_changed(self) -> None:
+        try:
+            stat = self._path.stat()
+        except FileNotFoundError:
+            return
+        stamp = (stat.st_ino, stat.st_mtime_ns)
+        if stamp == self._seen:
+            return
+        identities = self._read()
+        self._by_key.clear()
+        self._by_name.clear()
+        for identity in identities:
+            self._index(identity)
+        self._seen = stamp
 
     def add(
         self, name: str, access_key: str | None = None, secret_key: str | None = None
@@ -149,6 +165,8 @@ class IdentityStore:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, self._path)
+            stat = self._path.stat()
+            self._seen = (stat.st_ino, stat.st_mtime_ns)
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
