@@ -36,16 +36,19 @@ def _parser() -> argparse.ArgumentParser:
                      help="seconds requests in flight get to finish on SIGINT/SIGTERM")
     run.add_argument("--log-level", default="INFO")
 
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument("--data-dir", type=Path, default=Path("data"))
+    where.add_argument("--users-file", type=Path, default=None,
+                       help="identities file (default: DATA_DIR/identities.json)")
     users = commands.add_parser("user", help="manage identities (access keys)")
-    users.add_argument("--data-dir", type=Path, default=Path("data"))
-    users.add_argument("--users-file", type=Path, default=None)
     user_commands = users.add_subparsers(dest="user_command", required=True)
-    add = user_commands.add_parser("add", help="add a user and print its access key")
+    add = user_commands.add_parser("add", parents=[where],
+                                   help="add a user and print its access key")
     add.add_argument("name")
     add.add_argument("--access-key")
     add.add_argument("--secret-key")
-    user_commands.add_parser("list", help="list users (secrets not shown)")
-    remove = user_commands.add_parser("remove", help="remove a user")
+    user_commands.add_parser("list", parents=[where], help="list users (secrets not shown)")
+    remove = user_commands.add_parser("remove", parents=[where], help="remove a user")
     remove.add_argument("name")
     return parser
 

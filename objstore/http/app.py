@@ -9,6 +9,7 @@ import json
 import logging
 import re
 import secrets
+from xml.sax.saxutils import escape
 
 from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
@@ -131,11 +132,16 @@ def _foreign_service(request: web.Request) -> web.Response | None:
     if target is None and service in (None, "s3"):
         return None
     name = service or (target.split(".", 1)[0] if target else "unknown")
-    body = {"__type": "UnknownOperationException",
-            "message": f"This endpoint serves S3 only; it has no {name} service "
-                       f"(X-Amz-Target: {target})."}
-    return web.Response(status=400, text=json.dumps(body),
-                        content_type="application/x-amz-json-1.1")
+    message = (f"This endpoint serves S3; it has no {name} service"
+               + (f" (X-Amz-Target: {target})." if target else "."))
+    if target is None:  # the AWS query protocol (STS, SQS, ...): an XML ErrorResponse
+        body = ("<ErrorResponse><Error><Type>Sender</Type><Code>InvalidAction</Code>"
+                f"<Message>{escape(message)}</Message></Error>"
+                f"<RequestId>{request[REQUEST_ID]}</RequestId></ErrorResponse>")
+        return web.Response(status=400, text=body, content_type="text/xml")
+    return web.Response(status=400, content_type="application/x-amz-json-1.1",
+                        text=json.dumps({"__type": "UnknownOperationException",
+                                         "message": message}))
 
 
 def _error_response(request: web.Request, error: S3Error, request_id: str) -> web.Response:
