@@ -357,15 +357,25 @@ def test_missing_trailer_signature() -> None:
         (b"5\r\nhello!\r\n0\r\n\r\n", None),  # data longer than declared
         (b"5\r\nhello\n0\r\n\r\n", None),  # bare LF
         (b"5\r\nhello\r\n0\r\n\r\nextra", None),  # data after the end
-        (b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n", None),  # unannounced
         (b"5\r\nhello\r\n0\r\nno-colon\r\n\r\n", "x-amz-checksum-crc32"),
-        (b"5\r\nhello\r\n0\r\n\r\n", "x-amz-checksum-crc32"),  # announced trailer missing
         (b"5" * 5000, None),  # endless header line
     ],
 )
 def test_bad_chunk(body: bytes, expect_trailer: str | None) -> None:
     decoder = AwsChunkedDecoder(None, signed=False, expect_trailer=expect_trailer)
     expect_error("bad_chunk", decoder, body)
+
+
+@pytest.mark.parametrize(
+    ("body", "expect_trailer"),
+    [
+        (b"5\r\nhello\r\n0\r\nx-amz-checksum-crc32:AAAAAA==\r\n\r\n", None),  # unannounced
+        (b"5\r\nhello\r\n0\r\n\r\n", "x-amz-checksum-crc32"),  # announced trailer missing
+    ],
+)
+def test_malformed_trailer(body: bytes, expect_trailer: str | None) -> None:
+    decoder = AwsChunkedDecoder(None, signed=False, expect_trailer=expect_trailer)
+    expect_error("malformed_trailer", decoder, body)
 
 
 def test_signed_chunk_too_large() -> None:

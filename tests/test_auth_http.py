@@ -170,3 +170,23 @@ def test_every_response_has_a_request_id(server, bucket: str) -> None:
         s3.head_object(Bucket=bucket, Key="missing")
     assert error.value.response["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
     assert error.value.response["Error"]["Code"] == "404"
+
+
+def test_buckets_belong_to_the_account(server) -> None:
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-m", "objstore", "user", "add", "dave", "--data-dir",
+         str(server.data_dir)], check=True, capture_output=True, text=True).stdout
+    fields = dict(line.split(":", 1) for line in out.splitlines())
+    dave = make_client(server.endpoint, access_key=fields["access key id"].strip(),
+                       secret_key=fields["secret access key"].strip())
+    admin = make_client(server.endpoint)
+    admin.create_bucket(Bucket="shared-by-account",
+                        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    with pytest.raises(ClientError) as error:
+        dave.create_bucket(Bucket="shared-by-account",
+                           CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    assert error.value.response["Error"]["Code"] == "BucketAlreadyOwnedByYou"
+    assert admin.list_buckets()["Owner"]["ID"] == dave.list_buckets()["Owner"]["ID"]

@@ -93,9 +93,7 @@ class AwsChunkedDecoder:
         if self._signed and self._expect_trailer is not None:
             self._verify_trailer_signature(signature)
         if self._expect_trailer is not None and self._expect_trailer not in self._trailers:
-            raise _bad_chunk(
-                f"The trailer {self._expect_trailer} announced in x-amz-trailer is missing"
-            )
+            raise AuthError("malformed_trailer", _MALFORMED_TRAILER)
         return dict(self._trailers)
 
     def _take_line(self, data: bytes, pos: int) -> tuple[bytes | None, int]:
@@ -166,7 +164,7 @@ class AwsChunkedDecoder:
 
     def _add_trailer(self, line: bytes) -> None:
         if self._expect_trailer is None:
-            raise _bad_chunk("trailer present although no x-amz-trailer was announced")
+            raise AuthError("malformed_trailer", _MALFORMED_TRAILER)
         self._trailer_bytes += len(line)
         if self._trailer_bytes > MAX_TRAILER_SECTION:
             raise _bad_chunk("aws-chunked trailer section too large")
@@ -228,6 +226,10 @@ def _chunk_signature(extensions: list[str]) -> str:
 
 def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdefABCDEF" for c in text)
+
+
+_MALFORMED_TRAILER = ("The request contained trailing data that was not well-formed or did not "
+                      "conform to our published schema.")
 
 
 def _bad_chunk(message: str) -> AuthError:

@@ -43,6 +43,7 @@ class AuthError(Exception):
             "chunk_signature",
             "incomplete_body",
             "bad_chunk",
+            "malformed_trailer",
         }
     )
 

@@ -52,7 +52,8 @@ async def serve(options: ServeOptions) -> None:
                                   region=options.region))
     runner = web.AppRunner(app, access_log_class=AccessLogger,
                            access_log=logging.getLogger("objstore.access"),
-                           handle_signals=False, shutdown_timeout=1.0)
+                           handle_signals=False, shutdown_timeout=1.0,
+                           auto_decompress=False)
     await runner.setup()
     site = web.TCPSite(runner, options.host, options.port, reuse_address=True)
     await site.start()

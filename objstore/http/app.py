@@ -67,7 +67,7 @@ def build_app(ctx: ServerContext) -> web.Application:
     app[CONTEXT] = ctx
     app[IN_FLIGHT] = InFlight()
     app.on_response_prepare.append(_stamp_request_id)
-    app.router.add_route("*", "/{tail:.*}", _entry, expect_handler=_defer_continue)
+    app.router.add_route("*", r"/{tail:[\s\S]*}", _entry, expect_handler=_defer_continue)
     return app
 
 
@@ -79,7 +79,6 @@ async def _stamp_request_id(request: web.Request, response: web.StreamResponse) 
     request_id = request.get(REQUEST_ID, "")
     response.headers["x-amz-request-id"] = request_id
     response.headers["x-amz-id-2"] = request_id
-    response.headers.setdefault("Server", "objstore")
 
 
 async def _entry(request: web.Request) -> web.StreamResponse:
@@ -149,9 +148,14 @@ def _error_response(request: web.Request, error: S3Error, request_id: str) -> we
         log.warning("%s %s -> %s %s", request.method, request.path, error.status, error.code)
     if request.method == "HEAD" or error.status == 304:
         response = web.Response(status=error.status)
-        return response
-    return web.Response(status=error.status, body=error.to_xml(request.path, request_id),
-                        content_type="application/xml")
+    else:
+        response = web.Response(status=error.status, content_type="application/xml",
+                                body=error.to_xml(request.path, request_id))
+    if request.body_exists and not request.content.is_eof():
+        # Refused before its body was read (an Expect: 100-continue client never sends
+        # it): the connection cannot carry another request.
+        response.force_close()
+    return response
 
 
 class AccessLogger(AbstractAccessLogger):

@@ -63,7 +63,9 @@ class BodyResult:
 
 
 def plan_body(headers: CIMultiDictProxy[str], auth: AuthContext, *,
-              max_size: int = MAX_OBJECT_SIZE) -> BodyPlan:
+              max_size: int = MAX_OBJECT_SIZE, checksum_headers: bool = True) -> BodyPlan:
+    """checksum_headers=False: the x-amz-checksum-* headers are not about this body (in
+    CompleteMultipartUpload they describe the object being assembled)."""
     mode = auth.payload_mode
     chunked = mode.startswith("STREAMING-")
     raw_length = headers.get("Content-Length")
@@ -79,7 +81,9 @@ def plan_body(headers: CIMultiDictProxy[str], auth: AuthContext, *,
         size = wire_length
     if size > max_size:
         raise S3Error("EntityTooLarge", ProposedSize=str(size), MaxSizeAllowed=str(max_size))
-    algorithm, expected, explicit, trailer = _checksum_plan(headers, chunked)
+    algorithm, expected, explicit, trailer = (
+        _checksum_plan(headers, chunked) if checksum_headers
+        else (DEFAULT_CHECKSUM, None, False, None))
     return BodyPlan(
         size=size, wire_length=wire_length,
         payload_hash=None if chunked or mode == UNSIGNED else mode.lower(),
@@ -156,9 +160,8 @@ def _verify(plan: BodyPlan, digests: BodyDigests, trailers: dict[str, str]) -> N
     if plan.trailer is not None:
         expected = trailers.get(plan.trailer)
         if expected is None:
-            raise S3Error("MalformedTrailerError",
-                          "The request contained trailing data that was not well-formed "
-                          "or did not conform to our published schema.")
+            raise _malformed_trailer()
+        _check_checksum_value(plan.algorithm, plan.trailer, expected)
     computed = digests.checksums()[plan.algorithm]
     if expected is not None and expected != computed:
         raise S3Error("BadDigest", f"The {plan.algorithm} you specified did not match the "
@@ -187,42 +190,59 @@ def _content_md5(value: str | None) -> bytes | None:
 def _checksum_plan(headers: CIMultiDictProxy[str], chunked: bool,
                    ) -> tuple[str, str | None, bool, str | None]:
     """(algorithm, value from a header, asked for explicitly, trailer name)."""
-    given = {name.lower(): value for name, value in headers.items()
-             if name.lower().startswith(checksums.HEADER_PREFIX)
-             and name.lower() not in ("x-amz-checksum-type", "x-amz-checksum-algorithm",
-                                      "x-amz-checksum-mode")}
+    given = checksums.value_headers(headers)
     trailer = headers.get("x-amz-trailer")
     if trailer is not None:
         trailer = trailer.strip().lower()
-        if not chunked:
-            raise S3Error("InvalidRequest", "x-amz-trailer is only allowed with aws-chunked "
-                          "bodies.")
+        if not chunked:  # a trailer needs an aws-chunked body to travel in
+            raise _malformed_trailer()
         given.setdefault(trailer, "")
+    named = {name: checksums.algorithm_of_header(name) for name in given}  # unknown: refused
     if len(given) > 1:
-        raise S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple "
-                      "checksum Types are not allowed.")
+        raise multiple_checksums()
     sdk = headers.get("x-amz-sdk-checksum-algorithm")
+    sdk_algorithm = checksums.algorithm(sdk) if sdk is not None else None
     if given:
         name, value = next(iter(given.items()))
-        algorithm = checksums.algorithm_of_header(name)
-        if sdk is not None and sdk.upper() != algorithm:
+        algorithm = named[name]
+        if sdk_algorithm is not None and sdk_algorithm != algorithm:
             raise S3Error("InvalidRequest", "Value for x-amz-sdk-checksum-algorithm header is "
                           "invalid.")
-        return algorithm, (value or None) if name != trailer else None, True, trailer
-    if sdk is not None:
-        return checksums.algorithm(sdk), None, True, None
+        if name == trailer:
+            return algorithm, None, True, trailer
+        _check_checksum_value(algorithm, name, value)
+        return algorithm, value, True, None
+    if sdk_algorithm is not None:
+        return sdk_algorithm, None, True, None
     return DEFAULT_CHECKSUM, None, False, None
+
+
+def multiple_checksums() -> S3Error:
+    return S3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple "
+                   "checksum Types are not allowed.")
+
+
+def _check_checksum_value(algorithm: str, name: str, value: str) -> None:
+    """A checksum value must be the base64 of a digest of its algorithm's size."""
+    if not checksums.well_formed(algorithm, value):
+        raise S3Error("InvalidRequest", f"Value for {name} header is invalid.")
+
+
+def _malformed_trailer() -> S3Error:
+    return S3Error("MalformedTrailerError", "The request contained trailing data that was not "
+                   "well-formed or did not conform to our published schema.")
 
 
 MAX_SMALL_BODY = 2 * 1024 * 1024
 
 
 async def read_small(request: web.Request, auth: AuthContext, executor: Executor,
-                     limit: int = MAX_SMALL_BODY) -> bytes:
-    """A small request body (an XML document), verified like any other body."""
+                     limit: int = MAX_SMALL_BODY, *, checksum_headers: bool = True) -> bytes:
+    """A small request body (an XML document), verified like any other body (see plan_body
+    for checksum_headers)."""
     if not request.body_exists:
         return b""
-    plan = plan_body(request.headers, auth, max_size=limit)
+    plan = plan_body(request.headers, auth, max_size=limit, checksum_headers=checksum_headers)
     pieces: list[bytes] = []
     await receive(request, plan, auth, pieces.append, executor)
     return b"".join(pieces)

@@ -7,7 +7,7 @@ import email.utils
 from collections.abc import Mapping
 
 from objstore.http.errors import S3Error
-from objstore.storage.errors import PreconditionFailed
+from objstore.storage.errors import NoSuchKey, PreconditionFailed
 from objstore.storage.records import ObjectRecord
 from objstore.storage.store import Condition
 
@@ -48,9 +48,11 @@ def check_read(headers: Mapping[str, str], etag: str, last_modified: float,
         raise S3Error(not_modified, Condition="If-Modified-Since")
 
 
-def write_condition(headers: Mapping[str, str]) -> Condition | None:
-    """The If-Match / If-None-Match of a conditional PUT, as a check storage runs inside
-    the write's transaction; None when the request has no condition."""
+def write_condition(headers: Mapping[str, str], bucket: str,
+                    key: str) -> Condition | None:
+    """The If-Match / If-None-Match of a conditional write of bucket/key, as a check storage
+    runs inside the write's transaction; None when the request has no condition. If-Match
+    on a key that does not exist is a 404 NoSuchKey, as on AWS."""
     if_match = headers.get("if-match")
     if_none_match = headers.get("if-none-match")
     if if_match is None and if_none_match is None:
@@ -62,8 +64,10 @@ def write_condition(headers: Mapping[str, str]) -> Condition | None:
     def check(current: ObjectRecord | None) -> None:
         if if_none_match is not None and current is not None:
             raise PreconditionFailed("If-None-Match")
-        if if_match is not None and (current is None or not etag_matches(if_match,
-                                                                          current.etag)):
-            raise PreconditionFailed("If-Match")
+        if if_match is not None:
+            if current is None:
+                raise NoSuchKey(bucket, key)
+            if not etag_matches(if_match, current.etag):
+                raise PreconditionFailed("If-Match")
 
     return check

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from objstore.auth.identities import IdentityStore
+from objstore.auth.identities import Identity, IdentityStore
 from objstore.storage.store import Store
 
 
@@ -25,8 +25,14 @@ CONTEXT = web.AppKey("context", ServerContext)
 
 
 def canonical_id(owner_arn: str) -> str:
-    """A stable 64-hex canonical user id, as S3 shows owners."""
-    return hashlib.sha256(owner_arn.encode()).hexdigest()
+    """A stable 64-hex canonical user id, as S3 shows owners: one per account."""
+    account = owner_arn.split(":")[4] if owner_arn.count(":") >= 5 else owner_arn
+    return hashlib.sha256(account.encode()).hexdigest()
+
+
+def account_arn(identity: Identity) -> str:
+    """Buckets belong to accounts, not to the users in them."""
+    return f"arn:aws:iam::{identity.account_id}:root"
 
 
 def owner_xml(owner_arn: str) -> str:

@@ -108,6 +108,7 @@ _AUTH_CODES: dict[str, str] = {
     "multiple_auth": "InvalidArgument",
     "incomplete_body": "IncompleteBody",
     "bad_chunk": "InvalidRequest",
+    "malformed_trailer": "MalformedTrailerError",
 }
 
 

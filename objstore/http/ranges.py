@@ -22,8 +22,10 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
         return None
     if not first:
         suffix = int(last)
-        if suffix == 0 or size == 0:
+        if suffix == 0:
             raise _unsatisfiable(header, size)
+        if size == 0:  # AWS answers a suffix range of an empty object with all of it (200)
+            return None
         return max(0, size - suffix), size
     start = int(first)
     end = int(last) + 1 if last else size

@@ -13,8 +13,12 @@ def encode_token(name: str) -> str:
 
 
 def decode_token(token: str) -> str:
+    """The name a token carries; InvalidArgument for anything encode_token did not make."""
     try:
-        return base64.urlsafe_b64decode(token.encode()).decode()
+        name = base64.b64decode(token, altchars=b"-_", validate=True).decode()
     except (binascii.Error, UnicodeDecodeError, ValueError):
+        name = ""
+    if not name or encode_token(name) != token:
         raise invalid_argument("The continuation token provided is incorrect",
-                               "continuation-token", token) from None
+                               "continuation-token", token)
+    return name

@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from awscrt import checksums as crt
@@ -58,10 +59,12 @@ _FACTORIES: dict[str, Callable[[], Hasher]] = {
     "XXHASH128": lambda: _XXHash(crt.XXHash.new_xxhash3_128),
 }
 ALGORITHMS = tuple(_FACTORIES)
+_DIGEST_SIZES = {name: len(factory().digest()) for name, factory in _FACTORIES.items()}
 _COMBINE = {"CRC32": crt.combine_crc32, "CRC32C": crt.combine_crc32c,
             "CRC64NVME": crt.combine_crc64nvme}
 _CRC_WIDTH = {"CRC32": 4, "CRC32C": 4, "CRC64NVME": 8}
 HEADER_PREFIX = "x-amz-checksum-"
+_NOT_VALUES = frozenset({"x-amz-checksum-type", "x-amz-checksum-algorithm", "x-amz-checksum-mode"})
 
 
 def new(algorithm: str) -> Hasher:
@@ -78,6 +81,13 @@ def algorithm(name: str) -> str:
     return name.upper()
 
 
+def value_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The x-amz-checksum-<algorithm> headers (lower-case name -> value), leaving out
+    x-amz-checksum-type, -algorithm and -mode, which carry no checksum value."""
+    return {name.lower(): value for name, value in headers.items()
+            if name.lower().startswith(HEADER_PREFIX) and name.lower() not in _NOT_VALUES}
+
+
 def header_name(algorithm: str) -> str:
     return HEADER_PREFIX + algorithm.lower()
 
@@ -89,6 +99,15 @@ def algorithm_of_header(name: str) -> str:
 
 def b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
+
+
+def well_formed(algorithm: str, value: str) -> bool:
+    """Is value the base64 of a digest of this algorithm's size (as a header carries it)?"""
+    try:
+        digest = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return len(digest) == _DIGEST_SIZES[algorithm]
 
 
 def supports_full_object(algorithm: str) -> bool:

@@ -5,15 +5,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from objstore.http.body import read_small
-from objstore.http.context import ServerContext, owner_xml
-from objstore.http.errors import invalid_argument
+from objstore.http.context import ServerContext, account_arn, owner_xml
+from objstore.http.errors import S3Error, invalid_argument
 from objstore.http.names import check_bucket_name
 from objstore.http.request import S3Request
 from objstore.http.responses import empty, xml_response
 from objstore.http.tokens import decode_token, encode_token
 from objstore.http.xml import child, document, element, iso_time, parse_xml
+from objstore.storage.errors import BucketAlreadyOwnedByYou
 
 MAX_BUCKETS_PAGE = 10_000
+US_EAST_1 = "us-east-1"
 
 
 async def list_buckets(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
@@ -21,7 +23,9 @@ async def list_buckets(ctx: ServerContext, req: S3Request) -> web.StreamResponse
     limit = _max_buckets(req.query.get("max-buckets"))
     token = req.query.get("continuation-token")
     after = decode_token(token) if token is not None else ""
-    buckets = [b for b in ctx.store.buckets() if b.name.startswith(prefix) and b.name > after]
+    region = req.query.get("bucket-region")
+    buckets = [b for b in ctx.store.buckets() if b.name.startswith(prefix) and b.name > after
+               and region in (None, b.region)]
     page, more = buckets[:limit], len(buckets) > limit
     body = owner_xml(req.identity.arn) + "<Buckets>" + "".join(
         "<Bucket>" + element("Name", b.name) + element("CreationDate", iso_time(b.created))
@@ -43,8 +47,18 @@ async def create_bucket(ctx: ServerContext, req: S3Request) -> web.StreamRespons
         config = parse_xml(body).get("CreateBucketConfiguration")
         constraint = child(config, "LocationConstraint")
         if isinstance(constraint, str) and constraint:
+            if constraint == US_EAST_1:  # us-east-1 is said by giving no constraint
+                raise S3Error("InvalidLocationConstraint",
+                              "The specified location-constraint is not valid",
+                              LocationConstraint=constraint)
             region = constraint
-    await ctx.store.create_bucket(name, req.identity.arn, region)
+    try:
+        await ctx.store.create_bucket(name, account_arn(req.identity), region)
+    except BucketAlreadyOwnedByYou:
+        # AWS's legacy us-east-1 rule: creating your own us-east-1 bucket there again is a
+        # successful no-op; everywhere else it is a 409.
+        if region != US_EAST_1 or ctx.store.bucket(name).region != US_EAST_1:
+            raise
     return empty(headers={"Location": f"/{name}"})
 
 
@@ -60,7 +74,7 @@ async def delete_bucket(ctx: ServerContext, req: S3Request) -> web.StreamRespons
 
 async def get_bucket_location(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     bucket = ctx.store.bucket(req.require_bucket())
-    region = "" if bucket.region == "us-east-1" else bucket.region
+    region = "" if bucket.region == US_EAST_1 else bucket.region
     return xml_response(
         f'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint '
         f'xmlns="http://s3.amazonaws.com/doc/2006-03-01/">{region}</LocationConstraint>'

@@ -9,9 +9,10 @@ import secrets
 import time
 
 from aiohttp import web
+from multidict import CIMultiDictProxy
 
 from objstore.http import conditions, representation
-from objstore.http.body import plan_body, read_small, receive
+from objstore.http.body import multiple_checksums, plan_body, read_small, receive
 from objstore.http.context import ServerContext, owner_xml
 from objstore.http.errors import S3Error, invalid_argument
 from objstore.http.handlers.objects import source_record
@@ -45,19 +46,18 @@ async def create_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespons
     ctx.store.bucket(bucket)
     asked = req.headers.get("x-amz-checksum-algorithm")
     algorithm = checksums.algorithm(asked) if asked else None
-    checksum_type = req.headers.get("x-amz-checksum-type", "").upper() or None
-    if checksum_type not in (None, "COMPOSITE", "FULL_OBJECT"):
-        raise invalid_argument("Value for x-amz-checksum-type header is invalid.",
-                               "x-amz-checksum-type", checksum_type)
-    if algorithm is not None and checksum_type is None:
-        checksum_type = "FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE"
-    if checksum_type == "FULL_OBJECT" and not checksums.supports_full_object(
-            algorithm or DEFAULT_CHECKSUM):
-        raise S3Error("InvalidRequest", f"The FULL_OBJECT checksum type cannot be used with "
-                      f"the {algorithm} checksum algorithm.")
-    if checksum_type == "COMPOSITE" and algorithm == "CRC64NVME":
-        raise S3Error("InvalidRequest", "The COMPOSITE checksum type cannot be used with "
-                      "the CRC64NVME checksum algorithm.")
+    checksum_type = _checksum_type(req.headers.get("x-amz-checksum-type"))
+    if algorithm is None and checksum_type is not None:
+        raise S3Error("InvalidRequest", "The x-amz-checksum-type header can only be used with "
+                      "the x-amz-checksum-algorithm header.")
+    if algorithm is not None:
+        checksum_type = checksum_type or (
+            "FULL_OBJECT" if algorithm == "CRC64NVME" else "COMPOSITE")
+        impossible = (checksum_type == "COMPOSITE" and algorithm == "CRC64NVME") or (
+            checksum_type == "FULL_OBJECT" and not checksums.supports_full_object(algorithm))
+        if impossible:
+            raise S3Error("InvalidRequest", f"The {checksum_type} checksum type cannot be used "
+                          f"with the {algorithm.lower()} checksum algorithm.")
     upload = UploadRecord(
         upload_id=secrets.token_urlsafe(48), bucket=bucket, key=key, initiated=time.time(),
         owner=req.identity.arn, headers=representation.stored_headers(req.headers),
@@ -70,6 +70,14 @@ async def create_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespons
                    "x-amz-checksum-type": checksum_type or ""}
     body = elements([("Bucket", bucket), ("Key", key), ("UploadId", upload.upload_id)])
     return xml_response(document("InitiateMultipartUploadResult", body), headers=headers)
+
+
+def _checksum_type(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if value.upper() not in ("COMPOSITE", "FULL_OBJECT"):
+        raise S3Error("InvalidRequest", "Value for x-amz-checksum-type header is invalid.")
+    return value.upper()
 
 
 async def upload_part(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
@@ -165,9 +173,19 @@ def _object_checksums(upload: UploadRecord, parts: list[PartRecord]) -> tuple[di
 
 async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     upload = _upload(ctx, req)
-    condition = conditions.write_condition(req.headers)
-    document_root = parse_xml(await read_small(req.http, req.auth, ctx.executor))
+    condition = conditions.write_condition(req.headers, upload.bucket, upload.key)
+    expected_size = _expected_size(req.headers.get("x-amz-mp-object-size"))
+    claimed = _claimed_checksum(req.headers, upload)
+    document_root = parse_xml(await read_small(req.http, req.auth, ctx.executor,
+                                               checksum_headers=False))
     requested = _requested_parts(req, document_root.get("CompleteMultipartUpload"))
+    if upload.checksum_algorithm is not None and upload.checksum_type == "COMPOSITE":
+        for number, _, given in requested:
+            if upload.checksum_algorithm not in given:
+                raise S3Error("InvalidRequest", "The upload was created using a "
+                              f"{upload.checksum_algorithm.lower()} checksum. The complete "
+                              "request must include the checksum for each part. It was missing "
+                              f"for part {number} in the request.")
 
     def build(parts: list[PartRecord]) -> ObjectRecord:
         for part, (_, _, given) in zip(parts, requested, strict=True):
@@ -175,9 +193,19 @@ async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespo
                 if part.checksums.get(name) != value:
                     raise S3Error("InvalidPart", PartNumber=str(part.part_number),
                                   ETag=part.etag)
+        size = sum(p.size for p in parts)
+        if expected_size is not None and expected_size != size:
+            raise S3Error("InvalidRequest", "The provided 'x-amz-mp-object-size' header value "
+                          f"{expected_size} does not match what was computed: {size}")
         object_checksums, checksum_type = _object_checksums(upload, parts)
+        if claimed is not None:
+            algorithm, value = claimed
+            actual = object_checksums.get(algorithm)
+            if actual is None or value not in (actual, actual.partition("-")[0]):
+                raise S3Error("BadDigest", f"The {algorithm.lower()} you specified did not "
+                              "match the calculated checksum.")
         return ObjectRecord(
-            bucket=upload.bucket, key=upload.key, size=sum(p.size for p in parts),
+            bucket=upload.bucket, key=upload.key, size=size,
             etag=multipart_etag(parts), last_modified=time.time(),
             segments=[Segment(p.blob, p.size) for p in parts], owner=upload.owner,
             headers=upload.headers, user_meta=upload.user_meta, checksums=object_checksums,
@@ -193,6 +221,44 @@ async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespo
     if record.checksum_type:
         body += element("ChecksumType", record.checksum_type)
     return xml_response(document("CompleteMultipartUploadResult", body))
+
+
+def _expected_size(value: str | None) -> int | None:
+    """x-amz-mp-object-size: the object size the client expects, checked on completion."""
+    if value is None:
+        return None
+    try:
+        size = int(value)
+    except ValueError:
+        raise S3Error("InvalidRequest", "Value for x-amz-mp-object-size header is invalid: "
+                      f"'{value}'") from None
+    if size < 0:
+        raise S3Error("InvalidRequest", "Value for x-amz-mp-object-size header is less than "
+                      f"zero: '{value}'")
+    return size
+
+
+def _claimed_checksum(headers: CIMultiDictProxy[str],
+                      upload: UploadRecord) -> tuple[str, str] | None:
+    """The whole-object checksum a CompleteMultipartUpload asserts ((algorithm, value)),
+    after checking its algorithm and x-amz-checksum-type against the upload's."""
+    algorithm = upload.checksum_algorithm or DEFAULT_CHECKSUM
+    checksum_type = upload.checksum_type or "FULL_OBJECT"
+    asked_type = _checksum_type(headers.get("x-amz-checksum-type"))
+    if asked_type is not None and asked_type != checksum_type:
+        raise S3Error("InvalidRequest", f"The upload was created using the {checksum_type} "
+                      "checksum mode. The complete request must use the same checksum mode.")
+    given = checksums.value_headers(headers)
+    if not given:
+        return None
+    if len(given) > 1:
+        raise multiple_checksums()
+    name, value = next(iter(given.items()))
+    claimed = checksums.algorithm_of_header(name)
+    if claimed != algorithm:
+        raise S3Error("InvalidRequest", "Checksum Type mismatch occurred, expected checksum "
+                      f"Type: {algorithm.lower()}, actual checksum Type: {claimed.lower()}")
+    return algorithm, value
 
 
 async def abort_upload(ctx: ServerContext, req: S3Request) -> web.StreamResponse:

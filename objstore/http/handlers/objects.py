@@ -32,7 +32,7 @@ async def put_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     ctx.store.bucket(bucket)
     headers = representation.stored_headers(req.headers)
     meta = representation.user_metadata(req.headers)
-    condition = conditions.write_condition(req.headers)
+    condition = conditions.write_condition(req.headers, bucket, key)
     plan = plan_body(req.headers, req.auth)
     writer = await ctx.store.new_blob()
     try:
@@ -108,8 +108,7 @@ async def _read_object(ctx: ServerContext, req: S3Request, *,
     headers = representation.object_headers(
         record, with_checksum=_checksum_requested(req) and (not partial or part_number is not None),
         part_number=part_number)
-    if send_body:
-        representation.apply_overrides(headers, req.query)
+    representation.apply_overrides(headers, req.query)
     status = 206 if partial else 200
     if partial:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{record.size}"
@@ -184,6 +183,7 @@ def source_record(ctx: ServerContext, req: S3Request) -> ObjectRecord:
 async def copy_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     bucket, key = req.require_bucket(), req.require_key()
     ctx.store.bucket(bucket)
+    condition = conditions.write_condition(req.headers, bucket, key)
     source = source_record(ctx, req)
     directive = req.headers.get("x-amz-metadata-directive", "COPY").upper()
     if directive not in ("COPY", "REPLACE"):
@@ -211,7 +211,7 @@ async def copy_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
         last_modified=time.time(), segments=[Segment(writer.blob_id, digests.size)],
         owner=req.identity.arn, headers=headers, user_meta=meta,
         checksums=digests.checksums(), checksum_type="FULL_OBJECT")
-    await ctx.store.commit_object(record)
+    await ctx.store.commit_object(record, condition)
     body = elements([("ETag", f'"{record.etag}"'), ("LastModified",
                      iso_time(record.last_modified))])
     body += "".join(element("Checksum" + name, value)
