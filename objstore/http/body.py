@@ -26,6 +26,7 @@ from objstore.integrity import checksums
 from objstore.integrity.digests import DEFAULT_CHECKSUM, BodyDigests
 
 SLICE = 1024 * 1024
+PARALLEL_FROM = 256 * 1024  # slices this large hash MD5 beside the other digests
 MAX_OBJECT_SIZE = 5 * 1024**3
 UNSIGNED = "UNSIGNED-PAYLOAD"
 STREAMING_SIGNED = ("STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
@@ -103,15 +104,39 @@ async def receive(request: web.Request, plan: BodyPlan, auth: AuthContext, sink:
                                  signed=plan.signed_chunks, expect_trailer=plan.trailer)
                if plan.chunked else None)
 
-    def process(data: bytes) -> None:
-        pieces = decoder.feed(data) if decoder is not None else (data,)
+    def decode(data: bytes) -> list[bytes | memoryview]:
+        return decoder.feed(data) if decoder is not None else [data]
+
+    def md5(pieces: list[bytes | memoryview]) -> None:
         for piece in pieces:
-            digests.update(piece)
+            digests.update_md5(piece)
+
+    def rest(pieces: list[bytes | memoryview]) -> None:
+        for piece in pieces:
+            digests.update_rest(piece)
             if digests.size > plan.size:
                 raise S3Error("IncompleteBody", "The body is longer than the length given.")
             sink(bytes(piece) if isinstance(piece, memoryview) else piece)
 
+    def everything(data: bytes) -> None:
+        pieces = decode(data)
+        md5(pieces)
+        rest(pieces)
+
     loop = asyncio.get_running_loop()
+
+    async def process(data: bytes) -> None:
+        if len(data) < PARALLEL_FROM:  # not worth two thread hops
+            await loop.run_in_executor(executor, everything, data)
+            return
+        pieces = await loop.run_in_executor(executor, decode, data)
+        outcomes = await asyncio.gather(loop.run_in_executor(executor, md5, pieces),
+                                        loop.run_in_executor(executor, rest, pieces),
+                                        return_exceptions=True)
+        for outcome in outcomes:  # both have finished: nothing still writes to the sink
+            if isinstance(outcome, BaseException):
+                raise outcome
+
     pending: asyncio.Future[None] | None = None
     wire = 0
     try:
@@ -123,7 +148,7 @@ async def receive(request: web.Request, plan: BodyPlan, auth: AuthContext, sink:
             if not data:
                 break
             wire += len(data)
-            pending = loop.run_in_executor(executor, process, data)
+            pending = asyncio.ensure_future(process(data))
     finally:
         if pending is not None:
             await asyncio.gather(pending, return_exceptions=True)

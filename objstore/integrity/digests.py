@@ -18,8 +18,17 @@ class BodyDigests:
         self._checksums = {name: checksums.new(name) for name in algorithms}
 
     def update(self, data: bytes | memoryview) -> None:
-        self.size += len(data)
+        self.update_md5(data)
+        self.update_rest(data)
+
+    def update_md5(self, data: bytes | memoryview) -> None:
+        """MD5 alone: the slowest of the digests, so callers may run it in a thread of its
+        own beside update_rest (hashlib releases the GIL on large buffers)."""
         self._md5.update(data)
+
+    def update_rest(self, data: bytes | memoryview) -> None:
+        """Everything but MD5, and the size."""
+        self.size += len(data)
         if self._sha256 is not None:
             self._sha256.update(data)
         for hasher in self._checksums.values():
