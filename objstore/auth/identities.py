@@ -8,6 +8,7 @@ import os
 import re
 import secrets
 import string
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +47,8 @@ def generate_secret_key() -> str:
     return "".join(secrets.choice(_SECRET_ALPHABET) for _ in range(40))
 
 
+RECHECK_SECONDS = 1.0  # how stale a running server's view of the file may be
+
 class IdentityStore:
     """Identities kept in memory, indexed by access key, and saved to ``path`` on change.
 
@@ -60,10 +63,18 @@ class IdentityStore:
         self._by_key: dict[str, Identity] = {}
         self._by_name: dict[str, Identity] = {}
         self._seen: tuple[int, int] | None = None
+        self._checked = time.monotonic()
         self._reload_if_changed()
 
     def lookup(self, access_key: str) -> Identity | None:
-        self._reload_if_changed()
+        """The identity of an access key. A key we do not know makes us look at the file at
+        once (a user just added); known keys are re-checked at most every RECHECK_SECONDS
+        (a user removed or re-keyed)."""
+        known = access_key in self._by_key
+        now = time.monotonic()
+        if not known or now - self._checked >= RECHECK_SECONDS:
+            self._checked = now
+            self._reload_if_changed()
         return self._by_key.get(access_key)
 
     def _reload_if_changed(self) -> None:
