@@ -94,44 +94,73 @@ def plan_body(headers: CIMultiDictProxy[str], auth: AuthContext, *,
     )
 
 
-async def receive(request: web.Request, plan: BodyPlan, auth: AuthContext, sink: Sink,
-                  executor: Executor) -> BodyResult:
-    """Read the whole body into sink and verify it; raises S3Error on any mismatch."""
+class BodyProcessor:
+    """The per-byte work on a body, slice by slice: aws-chunked decoding, digests, the sink.
+    Its methods run in worker threads; one slice at a time, except that `md5` and `rest` of
+    the same slice may run at once (they touch different state)."""
+
+    def __init__(self, plan: BodyPlan, auth: AuthContext, sink: Sink) -> None:
+        self.plan = plan
+        self._sink = sink
+        self._digests = BodyDigests(sha256=plan.payload_hash is not None,
+                                    algorithms=(plan.algorithm,))
+        self._decoder = (AwsChunkedDecoder(auth if plan.signed_chunks else None,
+                                           signed=plan.signed_chunks,
+                                           expect_trailer=plan.trailer)
+                         if plan.chunked else None)
+
+    def decode(self, data: bytes) -> list[bytes | memoryview]:
+        return self._decoder.feed(data) if self._decoder is not None else [data]
+
+    def md5(self, pieces: list[bytes | memoryview]) -> None:
+        for piece in pieces:
+            self._digests.update_md5(piece)
+
+    def rest(self, pieces: list[bytes | memoryview]) -> None:
+        for piece in pieces:
+            self._digests.update_rest(piece)
+            if self._digests.size > self.plan.size:
+                raise S3Error("IncompleteBody", "The body is longer than the length given.")
+            self._sink(bytes(piece) if isinstance(piece, memoryview) else piece)
+
+    def everything(self, data: bytes) -> None:
+        pieces = self.decode(data)
+        self.md5(pieces)
+        self.rest(pieces)
+
+    def finish(self, wire: int) -> BodyResult:
+        """After the last slice: check lengths and every digest the request promised."""
+        trailers = self._decoder.finish() if self._decoder is not None else {}
+        digests = self._digests
+        if digests.size != self.plan.size or (self.plan.wire_length is not None
+                                              and wire != self.plan.wire_length):
+            raise S3Error("IncompleteBody")
+        _verify(self.plan, digests, trailers)
+        return BodyResult(size=digests.size, md5=digests.md5, checksums=digests.checksums())
+
+
+async def send_continue(request: web.Request) -> None:
+    """Answer `Expect: 100-continue`: called when a handler is about to read the body, so a
+    request refused earlier never has its body sent."""
     if request.headers.get("Expect", "").lower() == "100-continue":
         await request.writer.write(b"HTTP/1.1 100 Continue\r\n\r\n")
-    digests = BodyDigests(sha256=plan.payload_hash is not None, algorithms=(plan.algorithm,))
-    decoder = (AwsChunkedDecoder(auth if plan.signed_chunks else None,
-                                 signed=plan.signed_chunks, expect_trailer=plan.trailer)
-               if plan.chunked else None)
 
-    def decode(data: bytes) -> list[bytes | memoryview]:
-        return decoder.feed(data) if decoder is not None else [data]
 
-    def md5(pieces: list[bytes | memoryview]) -> None:
-        for piece in pieces:
-            digests.update_md5(piece)
-
-    def rest(pieces: list[bytes | memoryview]) -> None:
-        for piece in pieces:
-            digests.update_rest(piece)
-            if digests.size > plan.size:
-                raise S3Error("IncompleteBody", "The body is longer than the length given.")
-            sink(bytes(piece) if isinstance(piece, memoryview) else piece)
-
-    def everything(data: bytes) -> None:
-        pieces = decode(data)
-        md5(pieces)
-        rest(pieces)
-
+async def receive(request: web.Request, plan: BodyPlan, auth: AuthContext, sink: Sink,
+                  executor: Executor) -> BodyResult:
+    """Read the whole body into sink and verify it; raises S3Error on any mismatch. The
+    next slice is read from the socket while the previous one is processed."""
+    await send_continue(request)
+    processor = BodyProcessor(plan, auth, sink)
     loop = asyncio.get_running_loop()
 
     async def process(data: bytes) -> None:
         if len(data) < PARALLEL_FROM:  # not worth two thread hops
-            await loop.run_in_executor(executor, everything, data)
+            await loop.run_in_executor(executor, processor.everything, data)
             return
-        pieces = await loop.run_in_executor(executor, decode, data)
-        outcomes = await asyncio.gather(loop.run_in_executor(executor, md5, pieces),
-                                        loop.run_in_executor(executor, rest, pieces),
+        pieces = await loop.run_in_executor(executor, processor.decode, data)
+        outcomes = await asyncio.gather(loop.run_in_executor(executor, processor.md5, pieces),
+                                        loop.run_in_executor(executor, processor.rest, pieces),
                                         return_exceptions=True)
         for outcome in outcomes:  # both have finished: nothing still writes to the sink
             if isinstance(outcome, BaseException):
@@ -141,7 +170,7 @@ async def receive(request: web.Request, plan: BodyPlan, auth: AuthContext, sink:
     wire = 0
     try:
         while True:
-            data = await _read_slice(request)
+            data = await read_slice(request)
             if pending is not None:
                 await pending
                 pending = None
@@ -152,14 +181,10 @@ async def receive(request: web.Request, plan: BodyPlan, auth: AuthContext, sink:
     finally:
         if pending is not None:
             await asyncio.gather(pending, return_exceptions=True)
-    trailers = decoder.finish() if decoder is not None else {}
-    if digests.size != plan.size or (plan.wire_length is not None and wire != plan.wire_length):
-        raise S3Error("IncompleteBody")
-    _verify(plan, digests, trailers)
-    return BodyResult(size=digests.size, md5=digests.md5, checksums=digests.checksums())
+    return processor.finish(wire)
 
 
-async def _read_slice(request: web.Request) -> bytes:
+async def read_slice(request: web.Request) -> bytes:
     """Up to SLICE bytes (fewer only at the end of the body)."""
     pieces: list[bytes] = []
     have = 0

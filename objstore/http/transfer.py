@@ -6,6 +6,16 @@ import asyncio
 
 from aiohttp import web
 
+from objstore.auth.verify import AuthContext
+from objstore.http.body import (
+    SLICE,
+    BodyPlan,
+    BodyProcessor,
+    BodyResult,
+    read_slice,
+    receive,
+    send_continue,
+)
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error
 from objstore.integrity.digests import BodyDigests
@@ -23,6 +33,37 @@ async def send_range(request: web.Request, response: web.StreamResponse, ctx: Se
         async for chunk in reader.iter_range(start, end):
             await response.write(chunk)
     await response.write_eof()
+
+
+async def receive_into_blob(ctx: ServerContext, request: web.Request, plan: BodyPlan,
+                            auth: AuthContext) -> tuple[str, BodyResult]:
+    """A request body into a new blob, verified and published (discarded on any failure).
+    A body of one slice or less is read first, then handled in a single thread hop: file,
+    digests, checks, fsync and rename together (small PUTs are mostly such hops)."""
+    if plan.wire_length is not None and plan.wire_length <= SLICE:
+        await send_continue(request)
+        data = await read_slice(request)
+
+        def whole() -> tuple[str, BodyResult]:
+            writer = ctx.store.blobs.writer()
+            try:
+                processor = BodyProcessor(plan, auth, writer.write)
+                processor.everything(data)
+                result = processor.finish(len(data))
+                return writer.publish(), result
+            except BaseException:
+                writer.discard()
+                raise
+
+        return await asyncio.get_running_loop().run_in_executor(ctx.executor, whole)
+    writer = await ctx.store.new_blob()
+    try:
+        result = await receive(request, plan, auth, writer.write, ctx.executor)
+        await ctx.store.publish(writer)
+    except BaseException:
+        writer.discard()
+        raise
+    return writer.blob_id, result
 
 
 async def copy_into_blob(ctx: ServerContext, record: ObjectRecord, start: int, end: int,

@@ -12,13 +12,13 @@ from aiohttp import web
 from multidict import CIMultiDictProxy
 
 from objstore.http import conditions, representation
-from objstore.http.body import multiple_checksums, plan_body, read_small, receive
+from objstore.http.body import multiple_checksums, plan_body, read_small
 from objstore.http.context import ServerContext, owner_xml
 from objstore.http.errors import S3Error, invalid_argument
 from objstore.http.handlers.objects import source_record
 from objstore.http.request import S3Request
 from objstore.http.responses import empty, xml_response
-from objstore.http.transfer import copy_into_blob
+from objstore.http.transfer import copy_into_blob, receive_into_blob
 from objstore.http.xml import child, children, document, element, elements, iso_time, parse_xml
 from objstore.integrity import checksums
 from objstore.integrity.digests import DEFAULT_CHECKSUM
@@ -90,14 +90,8 @@ async def upload_part(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
                           f"checksum Type: {upload.checksum_algorithm.lower()}, actual "
                           f"checksum Type: {plan.algorithm.lower()}")
         plan.algorithm = upload.checksum_algorithm
-    writer = await ctx.store.new_blob()
-    try:
-        result = await receive(req.http, plan, req.auth, writer.write, ctx.executor)
-        await ctx.store.publish(writer)
-    except BaseException:
-        writer.discard()
-        raise
-    part = PartRecord(upload.upload_id, number, writer.blob_id, result.size, result.etag,
+    blob, result = await receive_into_blob(ctx, req.http, plan, req.auth)
+    part = PartRecord(upload.upload_id, number, blob, result.size, result.etag,
                       time.time(), checksums=result.checksums)
     await ctx.store.commit_part(part)
     headers = {"ETag": f'"{part.etag}"'}

@@ -8,13 +8,13 @@ import urllib.parse
 from aiohttp import web
 
 from objstore.http import conditions, representation
-from objstore.http.body import plan_body, read_small, receive
+from objstore.http.body import plan_body, read_small
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error, from_domain, invalid_argument
 from objstore.http.ranges import parse_range
 from objstore.http.request import S3Request
 from objstore.http.responses import empty, xml_response
-from objstore.http.transfer import copy_into_blob, send_range
+from objstore.http.transfer import copy_into_blob, receive_into_blob, send_range
 from objstore.http.xml import child, children, document, element, elements, iso_time, parse_xml
 from objstore.integrity import checksums
 from objstore.integrity.digests import DEFAULT_CHECKSUM
@@ -34,16 +34,10 @@ async def put_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     meta = representation.user_metadata(req.headers)
     condition = conditions.write_condition(req.headers, bucket, key)
     plan = plan_body(req.headers, req.auth)
-    writer = await ctx.store.new_blob()
-    try:
-        result = await receive(req.http, plan, req.auth, writer.write, ctx.executor)
-        await ctx.store.publish(writer)
-    except BaseException:
-        writer.discard()
-        raise
+    blob, result = await receive_into_blob(ctx, req.http, plan, req.auth)
     record = ObjectRecord(
         bucket=bucket, key=key, size=result.size, etag=result.etag,
-        last_modified=time.time(), segments=[Segment(writer.blob_id, result.size)],
+        last_modified=time.time(), segments=[Segment(blob, result.size)],
         owner=req.identity.arn, headers=headers, user_meta=meta,
         checksums=result.checksums, checksum_type="FULL_OBJECT")
     await ctx.store.commit_object(record, condition)
