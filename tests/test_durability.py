@@ -142,3 +142,43 @@ def test_get_keeps_its_bytes_while_the_key_is_overwritten(s3, bucket: str) -> No
     s3.put_object(Bucket=bucket, Key="k", Body=b"second")
     s3.delete_object(Bucket=bucket, Key="k")
     assert head + stream.read() == first
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def test_memory_stays_flat_for_a_large_object(server_factory, tmp_path: Path) -> None:
+    """A 512 MiB PUT and GET stream: the server's RSS stays far below the object's size."""
+    proc = server_factory()
+    s3 = proc.client()
+    s3.create_bucket(Bucket="big")
+    source = tmp_path / "big.bin"
+    block = os.urandom(1024 * 1024)
+    with source.open("wb") as f:
+        for _ in range(512):
+            f.write(block)
+    peak = [_rss_mib(proc.pid)]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _rss_mib(proc.pid))
+            done.wait(0.02)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    try:
+        with source.open("rb") as f:
+            s3.put_object(Bucket="big", Key="k", Body=f)
+        received = 0
+        for chunk in s3.get_object(Bucket="big", Key="k")["Body"].iter_chunks(1024 * 1024):
+            received += len(chunk)
+    finally:
+        done.set()
+        sampler.join()
+    assert received == 512 * 1024 * 1024
+    assert peak[0] < 150, f"server RSS peaked at {peak[0]:.0f} MiB"
