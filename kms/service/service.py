@@ -1,0 +1,27 @@
+"""KmsService: every KMS operation this store implements, in one object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kms.service.aliases import AliasOps
+from kms.service.caller import Caller
+from kms.service.crypto_ops import CryptoOps
+from kms.service.keys import KeyOps
+
+
+class KmsService(KeyOps, AliasOps, CryptoOps):
+    """The embedded KMS. Construct with the data directory; call `close()` at the end."""
+
+    def advance_clock(self, days: float) -> float:
+        """Move the KMS's clock forward (an administrator's teaching tool), then run what
+        became due. Returns the new KMS time."""
+        now = self.clock.advance(days * 86_400)
+        self.run_due_work()
+        return now
+
+    def audit_trail(self, **filters: Any) -> list[dict[str, Any]]:
+        return self.ledger.query(**filters)
+
+
+__all__ = ["Caller", "KmsService"]
