@@ -146,7 +146,7 @@ def test_a_key_administrator_who_may_not_use_the_key(kms: KmsService) -> None:
         {"Sid": "bob administers", "Effect": "Allow", "Principal": {"AWS": BOB.arn},
          "Action": ["kms:Describe*", "kms:Disable*", "kms:Enable*", "kms:Put*", "kms:Get*"],
          "Resource": "*"}]}
-    key = kms.create_key(ADMIN, policy_document=json.dumps(policy),
+    key = kms.create_key(ADMIN, policy=json.dumps(policy),
                          bypass_policy_lockout_safety_check=True)["KeyMetadata"]
     kms.describe_key(BOB, key_id=key["KeyId"])
     kms.disable_key(BOB, key_id=key["KeyId"])
@@ -164,7 +164,7 @@ def test_policy_conditions_on_the_encryption_context(kms: KmsService) -> None:
         {"Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "kms:Decrypt",
          "Resource": "*",
          "Condition": {"StringNotEquals": {"kms:EncryptionContext:app": "billing"}}}]}
-    key = kms.create_key(ADMIN, policy_document=json.dumps(policy))["KeyMetadata"]
+    key = kms.create_key(ADMIN, policy=json.dumps(policy))["KeyMetadata"]
     good = kms.encrypt(ADMIN, key_id=key["KeyId"], plaintext=b"x",
                        encryption_context={"app": "billing"})["CiphertextBlob"]
     bad = kms.encrypt(ADMIN, key_id=key["KeyId"], plaintext=b"x",

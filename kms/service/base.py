@@ -13,9 +13,9 @@ from typing import Any, TypeVar
 
 from kms.audit import events
 from kms.audit.ledger import Ledger
-from kms.crypto import material_ids, wrapping
+from kms.crypto import asymmetric, hmac_keys, material_ids, wrapping
 from kms.crypto.blob import KEY_LEN
-from kms.service import identifiers, policy, states
+from kms.service import grant_rules, identifiers, materials, policy, states
 from kms.service.caller import Caller
 from kms.service.clock import KmsClock
 from kms.service.errors import KmsError, not_found
@@ -25,6 +25,7 @@ from kms.store.records import (
     ENABLED,
     PENDING_DELETION,
     AliasRecord,
+    GrantRecord,
     KeyRecord,
     MaterialRecord,
     alias_arn,
@@ -46,6 +47,17 @@ class AuditNote:
     key_arns: list[str] = field(default_factory=list)
     material_id: str | None = None
     response: dict[str, Any] | None = None
+
+
+def _new_secret(spec: str) -> tuple[bytes, bytes | None]:
+    """Fresh material for a key of `spec` and, for an asymmetric key, its public key (SPKI
+    DER): 32 random bytes (SYMMETRIC_DEFAULT), an HMAC key, or a PKCS#8 DER private key."""
+    if spec == "SYMMETRIC_DEFAULT":
+        return os.urandom(KEY_LEN), None
+    if spec in hmac_keys.KEY_SPECS:
+        return hmac_keys.generate(spec), None
+    private = asymmetric.generate(spec)
+    return private, asymmetric.public_der(private)
 
 
 class ServiceBase:
@@ -142,12 +154,15 @@ class ServiceBase:
 
     def _new_key(self, region: str, *, description: str = "", key_manager: str = "CUSTOMER",
                  policy_text: str | None = None, origin: str = "AWS_KMS",
-                 tags: Mapping[str, str] | None = None) -> KeyRecord:
-        """Create and store a symmetric key with fresh material (none for EXTERNAL)."""
+                 tags: Mapping[str, str] | None = None, key_spec: str = "SYMMETRIC_DEFAULT",
+                 key_usage: str = "ENCRYPT_DECRYPT") -> KeyRecord:
+        """Create and store a key with fresh material (none for EXTERNAL). The caller has
+        checked that `key_spec` and `key_usage` go together."""
         key_id = identifiers.new_key_id()
         now = self.clock.now()
         key = KeyRecord(key_id=key_id, arn=key_arn(region, self.account_id, key_id),
                         account=self.account_id, region=region, description=description,
+                        key_spec=key_spec, key_usage=key_usage,
                         origin=origin, key_manager=key_manager, created=now,
                         policy=policy_text or policy.default_policy(self.account_id),
                         tags=dict(tags or {}),
@@ -159,11 +174,12 @@ class ServiceBase:
     def _generate_material(self, key: KeyRecord, now: float,
                            rotation_type: str | None) -> MaterialRecord:
         material_id = material_ids.new_material_id()
-        secret = os.urandom(KEY_LEN)
+        secret, public = _new_secret(key.key_spec)
         wrapped = wrapping.wrap_material(self._root_key, uuid.UUID(key.key_id), material_id,
                                          secret)
         return MaterialRecord(key_id=key.key_id, material_id=material_ids.to_hex(material_id),
-                              wrapped=wrapped, created=now, rotation_type=rotation_type)
+                              wrapped=wrapped, created=now, rotation_type=rotation_type,
+                              public_der=public)
 
     def _material(self, key: KeyRecord, material_id: str) -> bytes:
         """The plaintext material of one version of a key (never leaves the service)."""
@@ -173,21 +189,58 @@ class ServiceBase:
         return wrapping.unwrap_material(self._root_key, uuid.UUID(key.key_id),
                                         material_ids.from_hex(material_id), record.wrapped)
 
+    def _current_material(self, key: KeyRecord) -> bytes:
+        """The plaintext material an enabled key uses now (HMAC key, PKCS#8 private key)."""
+        assert key.current_material_id is not None, "an enabled key has material"
+        return self._material(key, key.current_material_id)
+
+    def _public_key(self, key: KeyRecord) -> bytes:
+        """SPKI DER of an asymmetric key, kept in clear beside its wrapped private key
+        (derived from the private key if a material record lacks it)."""
+        assert key.current_material_id is not None, "an enabled key has material"
+        record = self.store.get_material(key.key_id, key.current_material_id)
+        if record is not None and record.public_der is not None:
+            return record.public_der
+        return asymmetric.public_der(self._current_material(key))
+
     # -- checks ----------------------------------------------------------------------------
 
     def _check_state(self, operation: str, key: KeyRecord) -> None:
         states.check(operation, key)
 
     def _authorize(self, caller: Caller, key: KeyRecord, action: str,
-                   context: Mapping[str, str] | None = None) -> None:
+                   context: Mapping[str, str] | None = None, *,
+                   grant_tokens: list[str] | None = None,
+                   child: GrantRecord | None = None) -> None:
+        """AccessDenied unless the key policy allows the action, or a grant on the key for
+        the caller does and no policy statement explicitly denies it (grants only allow).
+        Grants apply from creation, so `grant_tokens` need only be genuine
+        (InvalidGrantTokenException otherwise). `child`: for CreateGrant, the grant asked
+        for, which a permission that comes from a grant must not widen."""
+        grant_rules.check_tokens(self._root_key, grant_tokens or ())
+        parsed = policy.parse(key.policy)
         request = policy.Request(principal_arn=caller.arn, account_id=caller.account_id,
                                  action=f"kms:{action}", encryption_context=context,
                                  via_service=caller.via_service)
-        if not policy.allows(policy.parse(key.policy), request):
-            raise KmsError("AccessDeniedException",
-                           f"User: {caller.arn} is not authorized to perform: kms:{action} on "
-                           f"resource: {key.arn} because no resource-based policy allows the "
-                           f"kms:{action} action")
+        if policy.allows(parsed, request):
+            return
+        if not policy.denies(parsed, request) and \
+                self._granted(caller, key, action, context, child):
+            return
+        raise KmsError("AccessDeniedException",
+                       f"User: {caller.arn} is not authorized to perform: kms:{action} on "
+                       f"resource: {key.arn} because no resource-based policy allows the "
+                       f"kms:{action} action")
+
+    def _granted(self, caller: Caller, key: KeyRecord, action: str,
+                 context: Mapping[str, str] | None, child: GrantRecord | None) -> bool:
+        """A grant on the key names the caller (or their account) and allows the action."""
+        for grantee in dict.fromkeys((caller.arn, grant_rules.root_arn(caller.account_id))):
+            for grant in self.store.list_grants(key.key_id, limit=None,
+                                                grantee_principal=grantee):
+                if grant_rules.allows(grant, action, context, child):
+                    return True
+        return False
 
     def _customer_managed(self, key: KeyRecord, operation: str) -> None:
         if key.key_manager == "AWS":
@@ -208,31 +261,66 @@ class ServiceBase:
                 self._service_event("DeleteKey", key, now)
                 continue
             if key.next_rotation is not None and key.next_rotation <= now:
-                self._rotate(key, now, "AUTOMATIC")
-                continue
+                key = self._rotate_due(key, now)
             if key.valid_to is not None and key.valid_to <= now:
                 self._expire_material(key, now)
 
-    def _rotate(self, key: KeyRecord, now: float, rotation_type: str) -> KeyRecord:
-        material = self._generate_material(key, now, rotation_type)
+    def _rotate_due(self, key: KeyRecord, now: float) -> KeyRecord:
+        """Automatic rotation on every date of the schedule that has passed (the clock may
+        have jumped several periods). A key that is not Enabled is not rotated but marked
+        overdue; once enabled again it rotates at once and the schedule counts from then."""
+        if key.state != ENABLED:
+            if not key.extra.get(materials.ROTATION_OVERDUE):
+                key = dataclasses.replace(
+                    key, extra={**key.extra, materials.ROTATION_OVERDUE: True})
+                self.store.update_key(key)
+            return key
+        if key.extra.get(materials.ROTATION_OVERDUE):
+            extra = {k: v for k, v in key.extra.items() if k != materials.ROTATION_OVERDUE}
+            key = dataclasses.replace(key, next_rotation=now, extra=extra)
+        while key.next_rotation is not None and key.next_rotation <= now:
+            key = self._rotate(key, key.next_rotation, materials.AUTOMATIC)
+        return key
+
+    def _rotate(self, key: KeyRecord, at: float, rotation_type: str) -> KeyRecord:
+        """New material, current from `at`. An automatic rotation sets the next date of the
+        schedule; an on-demand one leaves the schedule as it was."""
+        material = self._generate_material(key, at, rotation_type)
+        next_rotation = key.next_rotation
+        if rotation_type == materials.AUTOMATIC:
+            next_rotation = (at + key.rotation_period_days * DAY
+                             if key.rotation_enabled and key.rotation_period_days else None)
+        key = dataclasses.replace(key, current_material_id=material.material_id,
+                                  next_rotation=next_rotation)
         with self.store.transaction():
-            self.store.add_material(material, make_current=True)
-            key = dataclasses.replace(key, current_material_id=material.material_id)
-            if key.rotation_enabled and key.rotation_period_days:
-                key.next_rotation = now + key.rotation_period_days * DAY
-            elif rotation_type == "AUTOMATIC":
-                key.next_rotation = None
+            self.store.add_material(material)
             self.store.update_key(key)
-        self._service_event("RotateKey", key, now, {"keyMaterialId": material.material_id,
-                                                   "rotationType": rotation_type})
+        self._service_event("RotateKey", key, at, {"keyMaterialId": material.material_id,
+                                                  "rotationType": rotation_type})
         return key
 
     def _expire_material(self, key: KeyRecord, now: float) -> None:
+        """Imported material whose ValidTo has passed is deleted, its id remembered: the key
+        is PendingImport until the same material is imported again."""
+        gone = [m for m in self.store.list_materials(key.key_id) if materials.expired(m, now)]
         with self.store.transaction():
-            self.store.delete_materials(key.key_id)
-            key = dataclasses.replace(key, state="PendingImport", valid_to=None)
+            for material in gone:
+                self._drop_material(material)
+            key = materials.refreshed(key, self.store.list_materials(key.key_id))
             self.store.update_key(key)
-        self._service_event("DeleteExpiredKeyMaterial", key, now)
+        for material in gone:
+            self._service_event("DeleteExpiredKeyMaterial", key,
+                                materials.valid_to(material) or now,
+                                {"keyMaterialId": material.material_id})
+
+    def _drop_material(self, material: MaterialRecord) -> None:
+        """Delete imported material (DeleteImportedKeyMaterial, expiry): gone entirely if it
+        was pending rotation, else its secret goes and its id stays for a re-import."""
+        kept = materials.dropped(material)
+        if kept is None:
+            self.store.delete_materials(material.key_id, material.material_id)
+        else:
+            self.store.update_material(kept)
 
     def _service_event(self, name: str, key: KeyRecord, now: float,
                        data: dict[str, Any] | None = None) -> None:

@@ -14,20 +14,33 @@ class KmsClock:
     def __init__(self, path: Path) -> None:
         self._path = path
         self._offset = 0.0
-        if path.exists():
-            self._offset = float(json.loads(path.read_text())["offset_seconds"])
+        self._stamp: int | None = None
+        self._reload()
+
+    def _reload(self) -> None:
+        """Pick up an offset another process (`objstore kms clock`) has written."""
+        try:
+            stamp = self._path.stat().st_mtime_ns
+        except FileNotFoundError:
+            return
+        if stamp != self._stamp:
+            self._offset = float(json.loads(self._path.read_text())["offset_seconds"])
+            self._stamp = stamp
 
     @property
     def offset(self) -> float:
+        self._reload()
         return self._offset
 
     def now(self) -> float:
+        self._reload()
         return time.time() + self._offset
 
     def advance(self, seconds: float) -> float:
         """Move time forward (never back: a key's history must stay in order)."""
         if seconds < 0:
             raise ValueError("the KMS clock only moves forward")
+        self._reload()
         self._offset += seconds
         self._path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self._path.with_suffix(".tmp")
@@ -35,4 +48,5 @@ class KmsClock:
         with tmp.open("rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, self._path)
+        self._stamp = self._path.stat().st_mtime_ns
         return self.now()

@@ -6,15 +6,14 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from kms.service import policy
+from kms.service import policy as key_policy
 from kms.service.base import DAY, AuditNote, ServiceBase
 from kms.service.caller import Caller
 from kms.service.errors import KmsError, invalid_state, validation
-from kms.service.metadata import key_metadata
+from kms.service.metadata import check_spec_and_usage, key_metadata
 from kms.store.errors import InvalidMarker
 from kms.store.records import DISABLED, ENABLED, PENDING_DELETION, PENDING_IMPORT
 
-SUPPORTED_SPECS = {"SYMMETRIC_DEFAULT"}
 MAX_TAGS = 50
 
 
@@ -23,7 +22,7 @@ def _marker(text: str | None) -> str | None:
 
 
 class KeyOps(ServiceBase):
-    def create_key(self, caller: Caller, *, policy_document: str | None = None,
+    def create_key(self, caller: Caller, *, policy: str | None = None,
                    description: str = "", key_usage: str | None = None,
                    customer_master_key_spec: str | None = None, key_spec: str | None = None,
                    origin: str = "AWS_KMS", bypass_policy_lockout_safety_check: bool = False,
@@ -38,26 +37,23 @@ class KeyOps(ServiceBase):
                 raise KmsError("UnsupportedOperationException",
                                "Custom key stores are not supported by this KMS.")
             spec = _spec(key_spec, customer_master_key_spec)
-            if spec not in SUPPORTED_SPECS:
-                raise KmsError("UnsupportedOperationException",
-                               f"KeySpec {spec} is not supported by this KMS yet.")
-            if (key_usage or "ENCRYPT_DECRYPT") != "ENCRYPT_DECRYPT":
-                raise validation(f"KeyUsage {key_usage} is not compatible with KeySpec {spec}.")
+            usage = check_spec_and_usage(spec, key_usage)
             if multi_region:
                 raise KmsError("UnsupportedOperationException",
                                "Multi-Region keys are not supported by this KMS.")
             if origin not in ("AWS_KMS", "EXTERNAL"):
                 raise KmsError("UnsupportedOperationException",
                                f"Origin {origin} is not supported by this KMS.")
-            if policy_document is not None:
-                parsed = policy.parse(policy_document)
+            if policy is not None:
+                parsed = key_policy.parse(policy)
                 if not bypass_policy_lockout_safety_check and \
-                        not policy.admits_account(parsed, self.account_id):
+                        not key_policy.admits_account(parsed, self.account_id):
                     raise KmsError("MalformedPolicyDocumentException",
                                    "The new key policy will not allow you to update the key "
                                    "policy in the future.")
             key = self._new_key(caller.region, description=description, origin=origin,
-                                policy_text=policy_document, tags=_tags(tags))
+                                policy_text=policy, tags=_tags(tags), key_spec=spec,
+                                key_usage=usage)
             note.key_arns.append(key.arn)
             note.response = {"keyMetadata": {"keyId": key.key_id, "arn": key.arn}}
             return {"KeyMetadata": key_metadata(key)}
@@ -160,10 +156,10 @@ class KeyOps(ServiceBase):
         return self._call(caller, "GetKeyPolicy", {"keyId": key_id, "policyName": policy_name},
                           run)
 
-    def put_key_policy(self, caller: Caller, *, key_id: str, policy_document: str,
+    def put_key_policy(self, caller: Caller, *, key_id: str, policy: str,
                        policy_name: str = "default",
                        bypass_policy_lockout_safety_check: bool = False) -> dict[str, Any]:
-        params = {"keyId": key_id, "policyName": policy_name, "policy": policy_document,
+        params = {"keyId": key_id, "policyName": policy_name, "policy": policy,
                   "bypassPolicyLockoutSafetyCheck": bypass_policy_lockout_safety_check}
 
         def run(note: AuditNote) -> dict[str, Any]:
@@ -171,13 +167,13 @@ class KeyOps(ServiceBase):
             _policy_name(policy_name)
             self._customer_managed(key, "PutKeyPolicy")
             self._authorize(caller, key, "PutKeyPolicy")
-            parsed = policy.parse(policy_document)
+            parsed = key_policy.parse(policy)
             if not bypass_policy_lockout_safety_check and \
-                    not policy.admits_account(parsed, self.account_id):
+                    not key_policy.admits_account(parsed, self.account_id):
                 raise KmsError("MalformedPolicyDocumentException",
                                "The new key policy will not allow you to update the key "
                                "policy in the future.")
-            self.store.update_key(dataclasses.replace(key, policy=policy_document))
+            self.store.update_key(dataclasses.replace(key, policy=policy))
             return {}
 
         return self._call(caller, "PutKeyPolicy", params, run)

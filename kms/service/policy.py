@@ -113,6 +113,12 @@ def allows(policy: Mapping[str, Any], request: Request) -> bool:
     return allowed
 
 
+def denies(policy: Mapping[str, Any], request: Request) -> bool:
+    """An explicit Deny applies: nothing, not even a grant, can then allow the request."""
+    return any(statement["Effect"] == "Deny" and _applies(statement, request)
+               for statement in policy["Statement"])
+
+
 def admits_account(policy: Mapping[str, Any], account_id: str) -> bool:
     """The lockout safety check: the account's principals can still manage the key."""
     request = Request(principal_arn=f"arn:aws:iam::{account_id}:root", account_id=account_id,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from kms.service.aliases import AliasOps
+from kms.service.asymmetric import AsymmetricOps
 from kms.service.caller import Caller
 from kms.service.crypto_ops import CryptoOps
+from kms.service.grants import GrantOps
 from kms.service.keys import KeyOps
 
 
-class KmsService(KeyOps, AliasOps, CryptoOps):
+class KmsService(KeyOps, AliasOps, CryptoOps, AsymmetricOps, GrantOps):
     """The embedded KMS. Construct with the data directory; call `close()` at the end."""
 
     def advance_clock(self, days: float) -> float:

@@ -9,6 +9,7 @@ import os
 import sys
 from pathlib import Path
 
+from kms.cli import main as kms_cli
 from objstore.auth.identities import IdentityStore
 from objstore.cli.serve import SHUTDOWN_GRACE, ServeOptions, identities_path, serve
 
@@ -50,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     user_commands.add_parser("list", parents=[where], help="list users (secrets not shown)")
     remove = user_commands.add_parser("remove", parents=[where], help="remove a user")
     remove.add_argument("name")
+    kms_cli.add_parser(commands)
     return parser
 
 
@@ -82,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "user":
         return _user_command(args)
+    if args.command == "kms":
+        return kms_cli.run(args)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = ServeOptions(host=args.host, port=args.port, data_dir=args.data_dir,

@@ -16,6 +16,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from kms.api.dispatch import KmsApi
+from kms.service.service import KmsService
 from objstore.auth.identities import IdentityStore
 from objstore.http.app import IN_FLIGHT, AccessLogger, build_app
 from objstore.http.context import ServerContext
@@ -23,6 +25,7 @@ from objstore.storage.store import Store
 
 SHUTDOWN_GRACE = 30.0
 IO_THREADS = 8
+DUE_WORK_INTERVAL = 5.0
 log = logging.getLogger("objstore")
 
 
@@ -38,6 +41,18 @@ class ServeOptions:
     shutdown_grace: float = SHUTDOWN_GRACE
 
 
+async def _run_due_work(kms: KmsService, kms_executor: ThreadPoolExecutor) -> None:
+    """Rotations, deletions and expiries happen when their date passes, even with no
+    KMS traffic to notice them."""
+    loop = asyncio.get_running_loop()
+    while True:
+        await asyncio.sleep(DUE_WORK_INTERVAL)
+        try:
+            await loop.run_in_executor(kms_executor, kms.run_due_work)
+        except Exception:
+            log.exception("KMS scheduled work failed")
+
+
 def identities_path(data_dir: Path, users_file: Path | None) -> Path:
     return users_file if users_file is not None else data_dir / "identities.json"
 
@@ -47,9 +62,13 @@ async def serve(options: ServeOptions) -> None:
     store = Store(options.data_dir, executor)
     cleaned = await store.open()
     identities = IdentityStore(identities_path(options.data_dir, options.users_file))
-    identities.ensure("admin", options.access_key, options.secret_key)
+    admin = identities.ensure("admin", options.access_key, options.secret_key)
+    kms_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="objstore-kms")
+    kms = KmsService(options.data_dir, account_id=admin.account_id, region=options.region)
     app = build_app(ServerContext(store=store, identities=identities, executor=executor,
-                                  region=options.region))
+                                  region=options.region, kms=kms, kms_api=KmsApi(kms),
+                                  kms_executor=kms_executor))
+    due_work = asyncio.create_task(_run_due_work(kms, kms_executor))
     runner = web.AppRunner(app, access_log_class=AccessLogger,
                            access_log=logging.getLogger("objstore.access"),
                            handle_signals=False, shutdown_timeout=1.0,
@@ -75,7 +94,10 @@ async def serve(options: ServeOptions) -> None:
             log.warning("shutting down: %d request(s) cut short; their writes are discarded",
                         in_flight.count)
     finally:
+        due_work.cancel()
         await runner.cleanup()
         await store.close()
+        kms_executor.submit(kms.close).result()
+        kms_executor.shutdown(wait=True)
         executor.shutdown(wait=True)
     print("stopped", file=sys.stderr, flush=True)

@@ -16,6 +16,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from objstore.auth.errors import AuthError
 from objstore.auth.verify import RequestToVerify, authenticate
+from objstore.http import kms_endpoint
 from objstore.http.context import CONTEXT, ServerContext
 from objstore.http.errors import S3Error, from_auth, from_domain
 from objstore.http.request import (
@@ -102,6 +103,9 @@ async def _entry(request: web.Request) -> web.StreamResponse:
 
 async def _dispatch(request: web.Request, request_id: str) -> web.StreamResponse:
     ctx = request.app[CONTEXT]
+    if kms_endpoint.is_kms_request(request):
+        request[OPERATION] = "KMS:" + request.headers["X-Amz-Target"].split(".", 1)[1]
+        return await kms_endpoint.handle(request, ctx, request_id)
     foreign = _foreign_service(request)
     if foreign is not None:
         return foreign

@@ -9,6 +9,8 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from kms.api.dispatch import KmsApi
+from kms.service.service import KmsService
 from objstore.auth.identities import Identity, IdentityStore
 from objstore.storage.store import Store
 
@@ -19,6 +21,9 @@ class ServerContext:
     identities: IdentityStore
     executor: Executor
     region: str
+    kms: KmsService
+    kms_api: KmsApi
+    kms_executor: Executor  # one thread: KMS calls run one at a time
 
 
 CONTEXT = web.AppKey("context", ServerContext)
