@@ -25,7 +25,7 @@ ACCOUNT_ID = "111122223333"
 def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     where = argparse.ArgumentParser(add_help=False)
     where.add_argument("--data-dir", type=Path, default=Path("data"))
-    where.add_argument("--as", dest="user", default="admin",
+    where.add_argument("--as", dest="acting_user", default="admin",
                        help="the account user to act as (default: admin)")
     where.add_argument("--region", default="us-east-1")
     kms = commands.add_parser("kms", help="administer the embedded KMS")
@@ -71,8 +71,10 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     service = KmsService(args.data_dir, account_id=ACCOUNT_ID, region=args.region)
-    caller = Caller(arn=f"arn:aws:iam::{ACCOUNT_ID}:user/{args.user}", account_id=ACCOUNT_ID,
-                    user_name=args.user, region=args.region, user_agent="objstore-kms-cli")
+    caller = Caller(arn=f"arn:aws:iam::{ACCOUNT_ID}:user/{args.acting_user}",
+                    account_id=ACCOUNT_ID,
+                    user_name=args.acting_user, region=args.region,
+                    user_agent="objstore-kms-cli")
     try:
         return _COMMANDS[args.kms_command](service, caller, args)
     except KmsError as error:

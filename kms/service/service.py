@@ -9,10 +9,14 @@ from kms.service.asymmetric import AsymmetricOps
 from kms.service.caller import Caller
 from kms.service.crypto_ops import CryptoOps
 from kms.service.grants import GrantOps
+from kms.service.importing import ImportOps
 from kms.service.keys import KeyOps
+from kms.service.rotation import RotationOps
+from kms.service.usage import UsageOps
 
 
-class KmsService(KeyOps, AliasOps, CryptoOps, AsymmetricOps, GrantOps):
+class KmsService(KeyOps, AliasOps, CryptoOps, AsymmetricOps, GrantOps, RotationOps,
+                 ImportOps, UsageOps):
     """The embedded KMS. Construct with the data directory; call `close()` at the end."""
 
     def advance_clock(self, days: float) -> float:

@@ -16,7 +16,7 @@ from aiohttp.abc import AbstractAccessLogger
 
 from objstore.auth.errors import AuthError
 from objstore.auth.verify import RequestToVerify, authenticate
-from objstore.http import kms_endpoint
+from objstore.http import admin, kms_endpoint
 from objstore.http.context import CONTEXT, ServerContext
 from objstore.http.errors import S3Error, from_auth, from_domain
 from objstore.http.request import (
@@ -118,6 +118,9 @@ async def _dispatch(request: web.Request, request_id: str) -> web.StreamResponse
     except AuthError as exc:
         raise from_auth(exc) from None
     query = parse_query(raw_query)
+    if admin.is_admin_path(raw_path):
+        request[OPERATION] = "Admin"
+        return await admin.handle(ctx, request.method, raw_path, query)
     bucket, key = parse_target(raw_path)
     headers = merged_headers(request, auth.query_headers)
     operation, handler = resolve(request.method, bucket, key, query, headers)
