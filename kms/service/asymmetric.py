@@ -12,8 +12,8 @@ from typing import Any
 from kms.crypto import asymmetric, hmac_keys
 from kms.service.base import AuditNote, ServiceBase
 from kms.service.caller import Caller
-from kms.service.crypto_ops import check_dry_run, length_error
-from kms.service.errors import KmsError, validation
+from kms.service.crypto_ops import length_error
+from kms.service.errors import KmsError, check_dry_run, validation
 from kms.service.metadata import (
     GENERATE_VERIFY_MAC,
     SIGN_VERIFY,
@@ -42,7 +42,8 @@ class AsymmetricOps(ServiceBase):
                     "CustomerMasterKeySpec": key.key_spec, "KeySpec": key.key_spec,
                     "KeyUsage": key.key_usage, **algorithm_lists(key)}
 
-        return self._call(caller, "GetPublicKey", {"keyId": key_id}, run)
+        return self._call(caller, "GetPublicKey", {"keyId": key_id}, run,
+                          grant_tokens=grant_tokens)
 
     def sign(self, caller: Caller, *, key_id: str, message: bytes, signing_algorithm: str,
              message_type: str = "RAW", grant_tokens: list[str] | None = None,
@@ -60,7 +61,8 @@ class AsymmetricOps(ServiceBase):
             return {"KeyId": key.arn, "Signature": signature,
                     "SigningAlgorithm": signing_algorithm}
 
-        return self._call(caller, "Sign", params, run)
+        return self._call(caller, "Sign", params, run,
+                          grant_tokens=grant_tokens)
 
     def verify(self, caller: Caller, *, key_id: str, message: bytes, signature: bytes,
                signing_algorithm: str, message_type: str = "RAW",
@@ -80,7 +82,8 @@ class AsymmetricOps(ServiceBase):
             return {"KeyId": key.arn, "SignatureValid": True,
                     "SigningAlgorithm": signing_algorithm}
 
-        return self._call(caller, "Verify", params, run)
+        return self._call(caller, "Verify", params, run,
+                          grant_tokens=grant_tokens)
 
     def generate_mac(self, caller: Caller, *, key_id: str, message: bytes, mac_algorithm: str,
                      grant_tokens: list[str] | None = None,
@@ -95,7 +98,8 @@ class AsymmetricOps(ServiceBase):
             tag = hmac_keys.mac(self._current_material(key), mac_algorithm, message)
             return {"Mac": tag, "MacAlgorithm": mac_algorithm, "KeyId": key.arn}
 
-        return self._call(caller, "GenerateMac", params, run)
+        return self._call(caller, "GenerateMac", params, run,
+                          grant_tokens=grant_tokens)
 
     def verify_mac(self, caller: Caller, *, key_id: str, message: bytes, mac_algorithm: str,
                    mac: bytes, grant_tokens: list[str] | None = None,
@@ -113,7 +117,8 @@ class AsymmetricOps(ServiceBase):
                 raise KmsError("KMSInvalidMacException", "")
             return {"KeyId": key.arn, "MacValid": True, "MacAlgorithm": mac_algorithm}
 
-        return self._call(caller, "VerifyMac", params, run)
+        return self._call(caller, "VerifyMac", params, run,
+                          grant_tokens=grant_tokens)
 
     def _key_for(self, caller: Caller, key_id: str, operation: str, usage: str,
                  note: AuditNote) -> KeyRecord:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -79,10 +79,14 @@ class ServiceBase:
     # -- the audit record around every call ----------------------------------------------
 
     def _call(self, caller: Caller, event: str, params: Mapping[str, Any],
-              fn: Callable[[AuditNote], T]) -> T:
+              fn: Callable[[AuditNote], T], *,
+              grant_tokens: Sequence[str] | None = None) -> T:
+        """Run one operation with its audit record. Grants take effect at once here, so
+        the GrantTokens a request carries need only be genuine."""
         self.run_due_work()
         note = AuditNote()
         try:
+            grant_rules.check_tokens(self._root_key, grant_tokens or ())
             result = fn(note)
         except KmsError as error:
             self._record(caller, event, params, note, error=error)
@@ -195,13 +199,13 @@ class ServiceBase:
         return self._material(key, key.current_material_id)
 
     def _public_key(self, key: KeyRecord) -> bytes:
-        """SPKI DER of an asymmetric key, kept in clear beside its wrapped private key
-        (derived from the private key if a material record lacks it)."""
+        """SPKI DER of an asymmetric key, kept in clear beside its wrapped private key (no
+        unwrapping needed for GetPublicKey, Verify or RSA Encrypt)."""
         assert key.current_material_id is not None, "an enabled key has material"
         record = self.store.get_material(key.key_id, key.current_material_id)
-        if record is not None and record.public_der is not None:
-            return record.public_der
-        return asymmetric.public_der(self._current_material(key))
+        assert record is not None and record.public_der is not None, \
+            "asymmetric material is stored with its public key"
+        return record.public_der
 
     # -- checks ----------------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from kms.crypto import asymmetric, blob, material_ids
 from kms.crypto.errors import IncorrectKey, InvalidCiphertext
 from kms.service.base import AuditNote, ServiceBase
 from kms.service.caller import Caller
-from kms.service.errors import KmsError, validation
+from kms.service.errors import KmsError, check_dry_run, validation
 from kms.service.metadata import ENCRYPT_DECRYPT, SYMMETRIC, encryption_algorithms
 from kms.store.records import KeyRecord
 
@@ -54,13 +54,14 @@ class CryptoOps(ServiceBase):
             sealed = self._encrypt_with(key, algorithm, plaintext, encryption_context, note)
             return {"CiphertextBlob": sealed, "KeyId": key.arn, "EncryptionAlgorithm": algorithm}
 
-        return self._call(caller, "Encrypt", params, run)
+        return self._call(caller, "Encrypt", params, run,
+                          grant_tokens=grant_tokens)
 
     def decrypt(self, caller: Caller, *, ciphertext_blob: bytes,
                 encryption_context: Mapping[str, str] | None = None,
                 key_id: str | None = None, encryption_algorithm: str | None = None,
-                grant_tokens: list[str] | None = None, dry_run: bool = False,
-                **unsupported: Any) -> dict[str, Any]:
+                grant_tokens: list[str] | None = None,
+                dry_run: bool = False) -> dict[str, Any]:
         params = {"keyId": key_id, "encryptionContext": encryption_context,
                   "encryptionAlgorithm": encryption_algorithm or SYMMETRIC}
 
@@ -74,7 +75,8 @@ class CryptoOps(ServiceBase):
                 result["KeyMaterialId"] = opened.material_id
             return result
 
-        return self._call(caller, "Decrypt", params, run)
+        return self._call(caller, "Decrypt", params, run,
+                          grant_tokens=grant_tokens)
 
     def re_encrypt(self, caller: Caller, *, ciphertext_blob: bytes, destination_key_id: str,
                    source_encryption_context: Mapping[str, str] | None = None,
@@ -109,15 +111,17 @@ class CryptoOps(ServiceBase):
                 result["DestinationKeyMaterialId"] = destination.current_material_id
             return result
 
-        return self._call(caller, "ReEncrypt", params, run)
+        return self._call(caller, "ReEncrypt", params, run,
+                          grant_tokens=grant_tokens)
 
     def generate_data_key(self, caller: Caller, *, key_id: str,
                           encryption_context: Mapping[str, str] | None = None,
                           number_of_bytes: int | None = None, key_spec: str | None = None,
                           grant_tokens: list[str] | None = None,
-                          dry_run: bool = False, **unsupported: Any) -> dict[str, Any]:
+                          dry_run: bool = False) -> dict[str, Any]:
         return self._data_key(caller, "GenerateDataKey", key_id, encryption_context,
-                              number_of_bytes, key_spec, dry_run, with_plaintext=True)
+                              number_of_bytes, key_spec, dry_run, grant_tokens,
+                              with_plaintext=True)
 
     def generate_data_key_without_plaintext(
             self, caller: Caller, *, key_id: str,
@@ -126,7 +130,7 @@ class CryptoOps(ServiceBase):
             grant_tokens: list[str] | None = None, dry_run: bool = False) -> dict[str, Any]:
         return self._data_key(caller, "GenerateDataKeyWithoutPlaintext", key_id,
                               encryption_context, number_of_bytes, key_spec, dry_run,
-                              with_plaintext=False)
+                              grant_tokens, with_plaintext=False)
 
     def generate_data_key_pair(self, caller: Caller, *, key_id: str, key_pair_spec: str,
                                encryption_context: Mapping[str, str] | None = None,
@@ -134,20 +138,19 @@ class CryptoOps(ServiceBase):
                                recipient: Mapping[str, Any] | None = None,
                                dry_run: bool = False) -> dict[str, Any]:
         return self._data_key_pair(caller, "GenerateDataKeyPair", key_id, key_pair_spec,
-                                   encryption_context, dry_run, recipient=recipient,
-                                   with_plaintext=True)
+                                   encryption_context, dry_run, grant_tokens,
+                                   recipient=recipient, with_plaintext=True)
 
     def generate_data_key_pair_without_plaintext(
             self, caller: Caller, *, key_id: str, key_pair_spec: str,
             encryption_context: Mapping[str, str] | None = None,
             grant_tokens: list[str] | None = None, dry_run: bool = False) -> dict[str, Any]:
         return self._data_key_pair(caller, "GenerateDataKeyPairWithoutPlaintext", key_id,
-                                   key_pair_spec, encryption_context, dry_run, recipient=None,
-                                   with_plaintext=False)
+                                   key_pair_spec, encryption_context, dry_run, grant_tokens,
+                                   recipient=None, with_plaintext=False)
 
     def generate_random(self, caller: Caller, *, number_of_bytes: int | None = None,
-                        custom_key_store_id: str | None = None,
-                        **unsupported: Any) -> dict[str, Any]:
+                        custom_key_store_id: str | None = None) -> dict[str, Any]:
         def run(note: AuditNote) -> dict[str, Any]:
             if custom_key_store_id is not None:
                 raise KmsError("CustomKeyStoreNotFoundException",
@@ -162,7 +165,7 @@ class CryptoOps(ServiceBase):
 
     def _data_key(self, caller: Caller, event: str, key_id: str,
                   context: Mapping[str, str] | None, number_of_bytes: int | None,
-                  key_spec: str | None, dry_run: bool, *,
+                  key_spec: str | None, dry_run: bool, grant_tokens: list[str] | None, *,
                   with_plaintext: bool) -> dict[str, Any]:
         params = {"keyId": key_id, "encryptionContext": context,
                   "numberOfBytes": number_of_bytes, "keySpec": key_spec}
@@ -187,10 +190,11 @@ class CryptoOps(ServiceBase):
                 result["Plaintext"] = data_key
             return result
 
-        return self._call(caller, event, params, run)
+        return self._call(caller, event, params, run, grant_tokens=grant_tokens)
 
     def _data_key_pair(self, caller: Caller, event: str, key_id: str, key_pair_spec: str,
-                       context: Mapping[str, str] | None, dry_run: bool, *,
+                       context: Mapping[str, str] | None, dry_run: bool,
+                       grant_tokens: list[str] | None, *,
                        recipient: Mapping[str, Any] | None,
                        with_plaintext: bool) -> dict[str, Any]:
         """A fresh key pair; the private key (PKCS#8 DER) is encrypted under the symmetric
@@ -216,7 +220,7 @@ class CryptoOps(ServiceBase):
                 result["PrivateKeyPlaintext"] = private
             return result
 
-        return self._call(caller, event, params, run)
+        return self._call(caller, event, params, run, grant_tokens=grant_tokens)
 
     def _usable(self, caller: Caller, key_id: str, action: str, note: AuditNote,
                 context: Mapping[str, str] | None, algorithm: str) -> KeyRecord:
@@ -311,12 +315,6 @@ def _check_encryption_key(key: KeyRecord, operation: str, algorithm: str,
 
 def _state_operation(action: str) -> str:
     return "ReEncrypt" if action.startswith("ReEncrypt") else action
-
-
-def check_dry_run(dry_run: bool) -> None:
-    if dry_run:
-        raise KmsError("DryRunOperationException",
-                       "The request would have succeeded, but the DryRun option is set.")
 
 
 def length_error(member: str, length: int, maximum: int) -> str:

@@ -22,3 +22,10 @@ def invalid_state(message: str) -> KmsError:
 
 def validation(message: str) -> KmsError:
     return KmsError("ValidationException", message)
+
+
+def check_dry_run(dry_run: bool) -> None:
+    """DryRun: the request would have succeeded; say so instead of doing it."""
+    if dry_run:
+        raise KmsError("DryRunOperationException",
+                       "The request would have succeeded, but the DryRun option is set.")

@@ -14,7 +14,7 @@ from typing import Any
 from kms.service import grant_rules
 from kms.service.base import AuditNote, ServiceBase
 from kms.service.caller import Caller
-from kms.service.errors import KmsError, not_found, validation
+from kms.service.errors import KmsError, check_dry_run, not_found, validation
 from kms.store.records import GrantRecord, KeyRecord
 
 MAX_GRANTS_PER_KEY = 50_000
@@ -110,7 +110,7 @@ class GrantOps(ServiceBase):
                                f"kms:RetireGrant on resource: {key.arn} because the grant "
                                "names neither the caller as its retiring principal nor "
                                "RetireGrant among the caller's operations")
-            _dry_run(dry_run)
+            check_dry_run(dry_run)
             self.store.delete_grant(grant.grant_id)
             return {}
 
@@ -123,7 +123,7 @@ class GrantOps(ServiceBase):
             key = self._key(caller, key_id, note, allow_alias=False)
             self._authorize(caller, key, "RevokeGrant")
             grant = self._grant_of(key, grant_id)
-            _dry_run(dry_run)
+            check_dry_run(dry_run)
             self.store.delete_grant(grant.grant_id)
             return {}
 
@@ -139,7 +139,7 @@ class GrantOps(ServiceBase):
             if existing is None and self.store.count_grants(asked.key_id) >= MAX_GRANTS_PER_KEY:
                 raise KmsError("LimitExceededException",
                                f"A key can have at most {MAX_GRANTS_PER_KEY} grants.")
-            _dry_run(dry_run)
+            check_dry_run(dry_run)
             grant = dataclasses.replace(existing or asked, grant_token=grant_rules.new_token(
                 grant_rules.token_secret(self._root_key), (existing or asked).grant_id))
             if existing is None:
@@ -251,7 +251,3 @@ def _camel_keys(constraints: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return {name[:1].lower() + name[1:]: value for name, value in constraints.items()}
 
 
-def _dry_run(dry_run: bool) -> None:
-    if dry_run:
-        raise KmsError("DryRunOperationException",
-                       "The request would have succeeded, but the DryRun option is set.")

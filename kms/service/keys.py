@@ -26,16 +26,13 @@ class KeyOps(ServiceBase):
                    description: str = "", key_usage: str | None = None,
                    customer_master_key_spec: str | None = None, key_spec: str | None = None,
                    origin: str = "AWS_KMS", bypass_policy_lockout_safety_check: bool = False,
-                   tags: list[dict[str, str]] | None = None, multi_region: bool = False,
-                   **unsupported: Any) -> dict[str, Any]:
+                   tags: list[dict[str, str]] | None = None,
+                   multi_region: bool = False) -> dict[str, Any]:
         params = {"description": description, "keyUsage": key_usage, "keySpec": key_spec,
                   "origin": origin, "multiRegion": multi_region,
                   "bypassPolicyLockoutSafetyCheck": bypass_policy_lockout_safety_check}
 
         def run(note: AuditNote) -> dict[str, Any]:
-            if unsupported.get("custom_key_store_id") or unsupported.get("xks_key_id"):
-                raise KmsError("UnsupportedOperationException",
-                               "Custom key stores are not supported by this KMS.")
             spec = _spec(key_spec, customer_master_key_spec)
             usage = check_spec_and_usage(spec, key_usage)
             if multi_region:
@@ -67,7 +64,8 @@ class KeyOps(ServiceBase):
             self._authorize(caller, key, "DescribeKey")
             return {"KeyMetadata": key_metadata(key)}
 
-        return self._call(caller, "DescribeKey", {"keyId": key_id}, run)
+        return self._call(caller, "DescribeKey", {"keyId": key_id}, run,
+                          grant_tokens=grant_tokens)
 
     def list_keys(self, caller: Caller, *, limit: int = 100,
                   marker: str | None = None) -> dict[str, Any]:

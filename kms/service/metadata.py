@@ -72,10 +72,6 @@ def check_spec_and_usage(spec: str, usage: str | None) -> str:
     return usage
 
 
-def is_asymmetric(key: KeyRecord) -> bool:
-    return key.key_spec in asymmetric.KEY_SPECS
-
-
 def encryption_algorithms(key: KeyRecord) -> list[str]:
     if key.key_usage != ENCRYPT_DECRYPT:
         return []
