@@ -11,13 +11,17 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
 from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from kms.service.errors import KmsError
 
 ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -138,3 +142,32 @@ def wait_until(predicate, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def client_error(call: Callable[..., Any], **kwargs: Any) -> ClientError:
+    """The ClientError a boto3 call that must fail raises."""
+    with pytest.raises(ClientError) as info:
+        call(**kwargs)
+    return info.value
+
+
+def assert_error(error: ClientError, code: str, status: int) -> None:
+    assert error.response["Error"]["Code"] == code
+    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == status
+
+
+def expect_error(code: str, status: int, call: Callable[..., object],
+                 **params: object) -> dict[str, str]:
+    """Call a boto3 operation that must fail with this code and HTTP status."""
+    error = client_error(call, **params)
+    assert (error.response["Error"]["Code"],
+            error.response["ResponseMetadata"]["HTTPStatusCode"]) == (code, status), \
+        error.response["Error"]
+    return error.response["Error"]
+
+
+def kms_error(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> KmsError:
+    """The KmsError an in-process KMS call that must fail raises."""
+    with pytest.raises(KmsError) as caught:
+        fn(*args, **kwargs)
+    return caught.value

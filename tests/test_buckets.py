@@ -5,28 +5,19 @@ GetBucketVersioning, and the sub-resources this server does not implement."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+
+from tests.conftest import assert_error, client_error
 
 EU = {"LocationConstraint": "eu-west-1"}
 
 
 def unique(prefix: str = "bkt") -> str:
     return f"{prefix}-{uuid.uuid4().hex[:12]}"
-
-
-def client_error(call: Callable[..., Any], **kwargs: Any) -> ClientError:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    return info.value
-
-
-def assert_error(error: ClientError, code: str, status: int) -> None:
-    assert error.response["Error"]["Code"] == code
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == status
 
 
 def head_status(s3: Any, bucket: str) -> int:

@@ -23,20 +23,10 @@ from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 from botocore.httpchecksum import StreamingChecksumBody
 
-from tests.conftest import ACCESS_KEY, REGION, SECRET_KEY, ServerProcess
+from tests.conftest import ACCESS_KEY, REGION, SECRET_KEY, ServerProcess, expect_error
 
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 BODY = b"The quick brown fox jumps over the lazy dog\n" * 3
-
-
-def expect_error(code: str, status: int, call: Callable[..., object],
-                 **params: object) -> dict[str, str]:
-    with pytest.raises(ClientError) as info:
-        call(**params)
-    response = info.value.response
-    assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == (
-        code, status), response["Error"]
-    return response["Error"]
 
 
 def b64(digest: bytes) -> str:

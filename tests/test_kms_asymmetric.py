@@ -20,9 +20,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from kms.api import KmsApi
 from kms.service.caller import Caller
-from kms.service.errors import KmsError
 from kms.service.service import KmsService
 from kms.store.paths import KmsPaths
+from tests.conftest import kms_error
 
 ACCOUNT = "111122223333"
 ADMIN = Caller(arn=f"arn:aws:iam::{ACCOUNT}:user/admin", account_id=ACCOUNT,
@@ -85,12 +85,6 @@ def symmetric(kms: KmsService) -> dict[str, Any]:
     return kms.create_key(ADMIN)["KeyMetadata"]
 
 
-def _error(fn: Any, *args: Any, **kwargs: Any) -> KmsError:
-    with pytest.raises(KmsError) as caught:
-        fn(*args, **kwargs)
-    return caught.value
-
-
 # -- key specs -----------------------------------------------------------------------------
 
 
@@ -118,20 +112,20 @@ def test_key_usage_defaults_and_incompatible_combinations(kms: KmsService) -> No
                             key_usage="SIGN_VERIFY")["KeyMetadata"]
     assert legacy["KeySpec"] == "ECC_NIST_P256"
     for spec in ("ECC_NIST_P256", "HMAC_256"):
-        missing = _error(kms.create_key, ADMIN, key_spec=spec)
+        missing = kms_error(kms.create_key, ADMIN, key_spec=spec)
         assert missing.type_name == "ValidationException"
         assert "must specify a KeyUsage" in missing.message
     for spec, usage in (("ECC_NIST_P384", "ENCRYPT_DECRYPT"), ("RSA_2048", "GENERATE_VERIFY_MAC"),
                         ("HMAC_512", "SIGN_VERIFY"), ("SYMMETRIC_DEFAULT", "SIGN_VERIFY")):
-        wrong = _error(kms.create_key, ADMIN, key_spec=spec, key_usage=usage)
+        wrong = kms_error(kms.create_key, ADMIN, key_spec=spec, key_usage=usage)
         assert (wrong.type_name, wrong.message) == (
             "ValidationException", f"KeyUsage {usage} is not compatible with KeySpec {spec}.")
-    assert _error(kms.create_key, ADMIN, key_spec="RSA_1024",
+    assert kms_error(kms.create_key, ADMIN, key_spec="RSA_1024",
                   key_usage="SIGN_VERIFY").type_name == "ValidationException"
     for spec, usage in (("ECC_NIST_P256", "KEY_AGREEMENT"),
                         ("ECC_NIST_EDWARDS25519", "SIGN_VERIFY"), ("ML_DSA_44", "SIGN_VERIFY"),
                         ("SM2", "SIGN_VERIFY"), ("ML_KEM_768", "ENCAPSULATE_DECAPSULATE")):
-        unsupported = _error(kms.create_key, ADMIN, key_spec=spec, key_usage=usage)
+        unsupported = kms_error(kms.create_key, ADMIN, key_spec=spec, key_usage=usage)
         assert unsupported.type_name == "UnsupportedOperationException"
         assert spec in unsupported.message
 
@@ -200,7 +194,7 @@ def test_get_public_key_is_only_for_asymmetric_keys(
         kms: KmsService, keys: dict[tuple[str, str], dict[str, Any]],
         symmetric: dict[str, Any]) -> None:
     for key in (symmetric, keys["HMAC_256", "GENERATE_VERIFY_MAC"]):
-        error = _error(kms.get_public_key, ADMIN, key_id=key["KeyId"])
+        error = kms_error(kms.get_public_key, ADMIN, key_id=key["KeyId"])
         assert error.type_name == "UnsupportedOperationException"
 
 
@@ -209,30 +203,30 @@ def test_signing_errors(kms: KmsService, keys: dict[tuple[str, str], dict[str, A
     p256 = keys["ECC_NIST_P256", "SIGN_VERIFY"]
     rsa_encrypt = keys["RSA_2048", "ENCRYPT_DECRYPT"]
     for key in (rsa_encrypt, symmetric, keys["HMAC_256", "GENERATE_VERIFY_MAC"]):
-        wrong_usage = _error(kms.sign, ADMIN, key_id=key["KeyId"], message=b"m",
+        wrong_usage = kms_error(kms.sign, ADMIN, key_id=key["KeyId"], message=b"m",
                              signing_algorithm="RSASSA_PSS_SHA_256")
         assert (wrong_usage.type_name, wrong_usage.message) == (
             "InvalidKeyUsageException",
             f"{key['Arn']} key usage is {key['KeyUsage']} which is not valid for Sign.")
     for algorithm in ("ECDSA_SHA_384", "RSASSA_PSS_SHA_256"):
-        wrong_algorithm = _error(kms.sign, ADMIN, key_id=p256["KeyId"], message=b"m",
+        wrong_algorithm = kms_error(kms.sign, ADMIN, key_id=p256["KeyId"], message=b"m",
                                  signing_algorithm=algorithm)
         assert (wrong_algorithm.type_name, wrong_algorithm.message) == (
             "InvalidKeyUsageException",
             f"Algorithm {algorithm} is incompatible with key spec ECC_NIST_P256.")
-    short = _error(kms.sign, ADMIN, key_id=p256["KeyId"], message=b"x" * 31,
+    short = kms_error(kms.sign, ADMIN, key_id=p256["KeyId"], message=b"x" * 31,
                    message_type="DIGEST", signing_algorithm="ECDSA_SHA_256")
     assert (short.type_name, short.message) == (
         "ValidationException", "Digest is invalid length for algorithm ECDSA_SHA_256.")
-    wrong_size = _error(kms.verify, ADMIN, key_id=keys["RSA_2048", "SIGN_VERIFY"]["KeyId"],
+    wrong_size = kms_error(kms.verify, ADMIN, key_id=keys["RSA_2048", "SIGN_VERIFY"]["KeyId"],
                         message=b"x" * 32, message_type="DIGEST", signature=b"s",
                         signing_algorithm="RSASSA_PSS_SHA_512")
     assert wrong_size.type_name == "ValidationException"
-    assert _error(kms.sign, ADMIN, key_id=p256["KeyId"], message=b"x" * 64,
+    assert kms_error(kms.sign, ADMIN, key_id=p256["KeyId"], message=b"x" * 64,
                   message_type="EXTERNAL_MU",
                   signing_algorithm="ECDSA_SHA_256").type_name == "ValidationException"
     for message in (b"", b"x" * 4097):
-        assert _error(kms.sign, ADMIN, key_id=p256["KeyId"], message=message,
+        assert kms_error(kms.sign, ADMIN, key_id=p256["KeyId"], message=message,
                       signing_algorithm="ECDSA_SHA_256").type_name == "ValidationException"
 
 
@@ -246,7 +240,7 @@ def test_a_bad_signature_is_an_error_not_false(
                        signing_algorithm="RSASSA_PSS_SHA_384")["Signature"]
     for message, signature in ((b"pay 1000", good), (b"pay 10", foreign),
                                (b"pay 10", b"\x30\x02garbage")):
-        error = _error(kms.verify, ADMIN, key_id=key["KeyId"], message=message,
+        error = kms_error(kms.verify, ADMIN, key_id=key["KeyId"], message=message,
                        signature=signature, signing_algorithm="ECDSA_SHA_384")
         assert error.type_name == "KMSInvalidSignatureException"
 
@@ -257,7 +251,7 @@ def test_a_disabled_signing_key_cannot_sign(kms: KmsService) -> None:
     for call in (kms.sign, kms.get_public_key):
         arguments = {"message": b"m", "signing_algorithm": "ECDSA_SHA_256"} \
             if call == kms.sign else {}
-        error = _error(call, ADMIN, key_id=key["KeyId"], **arguments)
+        error = kms_error(call, ADMIN, key_id=key["KeyId"], **arguments)
         assert (error.type_name, error.message) == ("DisabledException",
                                                      f"{key['Arn']} is disabled.")
 
@@ -310,7 +304,7 @@ def test_rsa_plaintext_limits(kms: KmsService, keys: dict[tuple[str, str], dict[
                               spec: str, algorithm: str, limit: int) -> None:
     key_id = keys[spec, "ENCRYPT_DECRYPT"]["KeyId"]
     kms.encrypt(ADMIN, key_id=key_id, plaintext=b"x" * limit, encryption_algorithm=algorithm)
-    error = _error(kms.encrypt, ADMIN, key_id=key_id, plaintext=b"x" * (limit + 1),
+    error = kms_error(kms.encrypt, ADMIN, key_id=key_id, plaintext=b"x" * (limit + 1),
                    encryption_algorithm=algorithm)
     assert (error.type_name, error.message) == (
         "ValidationException",
@@ -324,22 +318,22 @@ def test_rsa_encryption_errors(kms: KmsService, keys: dict[tuple[str, str], dict
     other = keys["RSA_3072", "ENCRYPT_DECRYPT"]
     sealed = kms.encrypt(ADMIN, key_id=key["KeyId"], plaintext=b"p",
                          encryption_algorithm="RSAES_OAEP_SHA_256")["CiphertextBlob"]
-    no_algorithm = _error(kms.encrypt, ADMIN, key_id=key["KeyId"], plaintext=b"p")
+    no_algorithm = kms_error(kms.encrypt, ADMIN, key_id=key["KeyId"], plaintext=b"p")
     assert (no_algorithm.type_name, no_algorithm.message) == (
         "InvalidKeyUsageException",
         "Algorithm SYMMETRIC_DEFAULT is incompatible with key spec RSA_2048.")
-    on_symmetric = _error(kms.encrypt, ADMIN, key_id=symmetric["KeyId"], plaintext=b"p",
+    on_symmetric = kms_error(kms.encrypt, ADMIN, key_id=symmetric["KeyId"], plaintext=b"p",
                           encryption_algorithm="RSAES_OAEP_SHA_1")
     assert on_symmetric.message == \
         "Algorithm RSAES_OAEP_SHA_1 is incompatible with key spec SYMMETRIC_DEFAULT."
     signing = keys["RSA_2048", "SIGN_VERIFY"]
-    assert _error(kms.encrypt, ADMIN, key_id=signing["KeyId"], plaintext=b"p",
+    assert kms_error(kms.encrypt, ADMIN, key_id=signing["KeyId"], plaintext=b"p",
                   encryption_algorithm="RSAES_OAEP_SHA_1").message == \
         f"{signing['Arn']} key usage is SIGN_VERIFY which is not valid for Encrypt."
     for call, arguments in (
             (kms.encrypt, {"plaintext": b"p"}),
             (kms.decrypt, {"ciphertext_blob": sealed})):
-        with_context = _error(call, ADMIN, key_id=key["KeyId"], **arguments,
+        with_context = kms_error(call, ADMIN, key_id=key["KeyId"], **arguments,
                               encryption_algorithm="RSAES_OAEP_SHA_256",
                               encryption_context={"purpose": "test"})
         assert with_context.type_name == "ValidationException"
@@ -348,12 +342,12 @@ def test_rsa_encryption_errors(kms: KmsService, keys: dict[tuple[str, str], dict
                       {"key_id": key["KeyId"]},
                       {"key_id": key["KeyId"], "encryption_algorithm": "RSAES_OAEP_SHA_1"},
                       {"key_id": other["KeyId"], "encryption_algorithm": "RSAES_OAEP_SHA_256"}):
-        error = _error(kms.decrypt, ADMIN, ciphertext_blob=sealed, **arguments)
+        error = kms_error(kms.decrypt, ADMIN, ciphertext_blob=sealed, **arguments)
         assert error.type_name == "InvalidCiphertextException", arguments
     for data_key_call in (kms.generate_data_key, kms.generate_data_key_pair):
         size = {"key_spec": "AES_256"} if data_key_call == kms.generate_data_key \
             else {"key_pair_spec": "ECC_NIST_P256"}
-        refused = _error(data_key_call, ADMIN, key_id=key["KeyId"], **size)
+        refused = kms_error(data_key_call, ADMIN, key_id=key["KeyId"], **size)
         assert refused.type_name == "InvalidKeyUsageException"
 
 
@@ -411,11 +405,11 @@ def test_data_key_pair_without_plaintext(kms: KmsService, symmetric: dict[str, A
     private_der = kms.decrypt(ADMIN, ciphertext_blob=pair["PrivateKeyCiphertextBlob"])[
         "Plaintext"]
     assert _spki(serialization.load_der_private_key(private_der, None)) == pair["PublicKey"]
-    wrong_context = _error(kms.decrypt, ADMIN, ciphertext_blob=pair["PrivateKeyCiphertextBlob"],
+    wrong_context = kms_error(kms.decrypt, ADMIN, ciphertext_blob=pair["PrivateKeyCiphertextBlob"],
                            encryption_context={"other": "context"})
     assert wrong_context.type_name == "InvalidCiphertextException"
     for spec in ("SM2", "ML_KEM_512"):
-        assert _error(kms.generate_data_key_pair, ADMIN, key_id=symmetric["KeyId"],
+        assert kms_error(kms.generate_data_key_pair, ADMIN, key_id=symmetric["KeyId"],
                       key_pair_spec=spec).type_name == "UnsupportedOperationException"
 
 
@@ -438,7 +432,7 @@ def test_hmac_round_trip(kms: KmsService, keys: dict[tuple[str, str], dict[str, 
         "KeyId": key["Arn"], "MacValid": True, "MacAlgorithm": algorithm}
     tampered_tag = bytes([made["Mac"][0] ^ 1]) + made["Mac"][1:]
     for message, tag in ((b"amount=1000", made["Mac"]), (b"amount=10", tampered_tag)):
-        error = _error(kms.verify_mac, ADMIN, key_id=key["KeyId"], message=message, mac=tag,
+        error = kms_error(kms.verify_mac, ADMIN, key_id=key["KeyId"], message=message, mac=tag,
                        mac_algorithm=algorithm)
         assert error.type_name == "KMSInvalidMacException"
 
@@ -446,17 +440,17 @@ def test_hmac_round_trip(kms: KmsService, keys: dict[tuple[str, str], dict[str, 
 def test_hmac_errors(kms: KmsService, keys: dict[tuple[str, str], dict[str, Any]],
                      symmetric: dict[str, Any]) -> None:
     key = keys["HMAC_384", "GENERATE_VERIFY_MAC"]
-    wrong_algorithm = _error(kms.generate_mac, ADMIN, key_id=key["KeyId"], message=b"m",
+    wrong_algorithm = kms_error(kms.generate_mac, ADMIN, key_id=key["KeyId"], message=b"m",
                              mac_algorithm="HMAC_SHA_256")
     assert (wrong_algorithm.type_name, wrong_algorithm.message) == (
         "InvalidKeyUsageException", "Algorithm HMAC_SHA_256 is incompatible with key spec "
         "HMAC_384.")
-    wrong_usage = _error(kms.generate_mac, ADMIN, key_id=symmetric["KeyId"], message=b"m",
+    wrong_usage = kms_error(kms.generate_mac, ADMIN, key_id=symmetric["KeyId"], message=b"m",
                          mac_algorithm="HMAC_SHA_256")
     assert wrong_usage.type_name == "InvalidKeyUsageException"
-    assert _error(kms.encrypt, ADMIN, key_id=key["KeyId"],
+    assert kms_error(kms.encrypt, ADMIN, key_id=key["KeyId"],
                   plaintext=b"m").type_name == "InvalidKeyUsageException"
-    assert _error(kms.generate_mac, ADMIN, key_id=key["KeyId"], message=b"",
+    assert kms_error(kms.generate_mac, ADMIN, key_id=key["KeyId"], message=b"",
                   mac_algorithm="HMAC_SHA_384").type_name == "ValidationException"
 
 

@@ -17,8 +17,8 @@ from botocore.config import Config
 from kms.api import KmsApi
 from kms.service import grants
 from kms.service.caller import Caller
-from kms.service.errors import KmsError
 from kms.service.service import KmsService
+from tests.conftest import kms_error
 
 ACCOUNT = "111122223333"
 OTHER_ACCOUNT = "444455556666"
@@ -37,12 +37,6 @@ def kms(tmp_path: Path) -> Iterator[KmsService]:
     service = KmsService(tmp_path)
     yield service
     service.close()
-
-
-def _error(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> KmsError:
-    with pytest.raises(KmsError) as caught:
-        fn(*args, **kwargs)
-    return caught.value
 
 
 def _admin_only_key(kms: KmsService, *extra: dict[str, Any]) -> dict[str, Any]:
@@ -68,7 +62,7 @@ def _encrypt(kms: KmsService, caller: Caller, key: dict[str, Any],
 
 
 def _denied(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> bool:
-    return _error(fn, *args, **kwargs).type_name == "AccessDeniedException"
+    return kms_error(fn, *args, **kwargs).type_name == "AccessDeniedException"
 
 
 # -- grants honoured -----------------------------------------------------------------------
@@ -184,7 +178,7 @@ def test_a_named_grant_is_created_once(kms: KmsService) -> None:
     assert len({first["GrantId"], other["GrantId"], *unnamed}) == 4
     # every token of a grant names it
     kms.retire_grant(ROOT, grant_token=retry["GrantToken"])
-    assert _error(kms.retire_grant, ROOT, grant_token=first["GrantToken"]).type_name == \
+    assert kms_error(kms.retire_grant, ROOT, grant_token=first["GrantToken"]).type_name == \
         "NotFoundException"
 
 
@@ -194,7 +188,7 @@ def test_create_grant_refusals(kms: KmsService, monkeypatch: pytest.MonkeyPatch)
     def refused(**kwargs: Any) -> str:
         arguments = {"key_id": key["KeyId"], "grantee_principal": BOB.arn,
                      "operations": ["Encrypt"], **kwargs}
-        return _error(kms.create_grant, ADMIN, **arguments).type_name
+        return kms_error(kms.create_grant, ADMIN, **arguments).type_name
 
     assert refused(operations=["Sign"]) == "ValidationException"
     assert refused(operations=[]) == "ValidationException"
@@ -212,7 +206,7 @@ def test_create_grant_refusals(kms: KmsService, monkeypatch: pytest.MonkeyPatch)
     assert refused(grant_tokens=["not-a-token"]) == "InvalidGrantTokenException"
     assert refused(dry_run=True) == "DryRunOperationException"
     assert kms.list_grants(ADMIN, key_id=key["KeyId"])["Grants"] == []
-    assert _error(kms.create_grant, BOB, key_id=key["KeyId"], grantee_principal=BOB.arn,
+    assert kms_error(kms.create_grant, BOB, key_id=key["KeyId"], grantee_principal=BOB.arn,
                   operations=["Encrypt"]).type_name == "AccessDeniedException"
     # a genuine token is accepted
     token = _grant(kms, key, CAROL, "Encrypt")["GrantToken"]
@@ -225,12 +219,12 @@ def test_create_grant_follows_the_key_state(kms: KmsService) -> None:
     key = _admin_only_key(kms)
     grant = _grant(kms, key, BOB, "Encrypt", retiring_principal=CAROL.arn)
     kms.disable_key(ADMIN, key_id=key["KeyId"])
-    error = _error(_grant, kms, key, BOB, "Decrypt")
+    error = kms_error(_grant, kms, key, BOB, "Decrypt")
     assert error.type_name == "DisabledException" and key["Arn"] in error.message
     # listing, retiring and revoking work in every state
     assert len(kms.list_grants(ADMIN, key_id=key["KeyId"])["Grants"]) == 1
     kms.schedule_key_deletion(ADMIN, key_id=key["KeyId"], pending_window_in_days=7)
-    assert _error(_grant, kms, key, BOB, "Decrypt").type_name == "KMSInvalidStateException"
+    assert kms_error(_grant, kms, key, BOB, "Decrypt").type_name == "KMSInvalidStateException"
     kms.retire_grant(CAROL, key_id=key["Arn"], grant_id=grant["GrantId"])
     assert kms.list_grants(ADMIN, key_id=key["KeyId"])["Grants"] == []
 
@@ -241,7 +235,7 @@ def test_deleting_the_key_deletes_its_grants(kms: KmsService) -> None:
     kms.schedule_key_deletion(ADMIN, key_id=key["KeyId"], pending_window_in_days=7)
     kms.advance_clock(8)
     assert kms.list_retirable_grants(CAROL, retiring_principal=CAROL.arn)["Grants"] == []
-    assert _error(kms.retire_grant, CAROL, grant_token=grant["GrantToken"]).type_name == \
+    assert kms_error(kms.retire_grant, CAROL, grant_token=grant["GrantToken"]).type_name == \
         "NotFoundException"
 
 
@@ -281,7 +275,7 @@ def test_list_grants_entries_paging_and_filters(kms: KmsService) -> None:
     assert [g["GrantId"] for g in by_bob["Grants"]] == [named["GrantId"]]
 
     def refusal(**kwargs: Any) -> str:
-        return _error(kms.list_grants, ADMIN, key_id=key["KeyId"], **kwargs).type_name
+        return kms_error(kms.list_grants, ADMIN, key_id=key["KeyId"], **kwargs).type_name
 
     assert refusal(marker="not-a-marker") == "InvalidMarkerException"
     assert refusal(grant_id="not-a-grant-id") == "InvalidGrantIdException"
@@ -305,7 +299,7 @@ def test_list_retirable_grants(kms: KmsService) -> None:
     assert all(g["RetiringPrincipal"] == CAROL.arn for g in entries)
     assert _denied(kms.list_retirable_grants, BOB,
                    retiring_principal=f"arn:aws:iam::{OTHER_ACCOUNT}:user/eve")
-    assert _error(kms.list_retirable_grants, BOB, retiring_principal="carol").type_name == \
+    assert kms_error(kms.list_retirable_grants, BOB, retiring_principal="carol").type_name == \
         "InvalidArnException"
 
 
@@ -335,7 +329,7 @@ def test_retire_grant_errors(kms: KmsService) -> None:
     token = grant["GrantToken"]
 
     def refusal(**kwargs: Any) -> str:
-        return _error(kms.retire_grant, BOB, **kwargs).type_name
+        return kms_error(kms.retire_grant, BOB, **kwargs).type_name
 
     assert refusal(key_id=key["Arn"], grant_id="xyz") == "InvalidGrantIdException"
     assert refusal(key_id=key["Arn"], grant_id="0" * 64) == "NotFoundException"
@@ -358,14 +352,14 @@ def test_revoke_grant_needs_the_key_policy(kms: KmsService) -> None:
     key = _admin_only_key(kms)
     grant = _grant(kms, key, BOB, "Encrypt", "Decrypt", "RetireGrant", "CreateGrant")
     assert _denied(kms.revoke_grant, BOB, key_id=key["KeyId"], grant_id=grant["GrantId"])
-    assert _error(kms.revoke_grant, ADMIN, key_id=key["KeyId"],
+    assert kms_error(kms.revoke_grant, ADMIN, key_id=key["KeyId"],
                   grant_id="nope").type_name == "InvalidGrantIdException"
-    assert _error(kms.revoke_grant, ADMIN, key_id=_admin_only_key(kms)["KeyId"],
+    assert kms_error(kms.revoke_grant, ADMIN, key_id=_admin_only_key(kms)["KeyId"],
                   grant_id=grant["GrantId"]).type_name == "NotFoundException"
-    assert _error(kms.revoke_grant, ADMIN, key_id=key["KeyId"], grant_id=grant["GrantId"],
+    assert kms_error(kms.revoke_grant, ADMIN, key_id=key["KeyId"], grant_id=grant["GrantId"],
                   dry_run=True).type_name == "DryRunOperationException"
     kms.revoke_grant(ADMIN, key_id=key["KeyId"], grant_id=grant["GrantId"])
-    assert _error(kms.revoke_grant, ADMIN, key_id=key["KeyId"],
+    assert kms_error(kms.revoke_grant, ADMIN, key_id=key["KeyId"],
                   grant_id=grant["GrantId"]).type_name == "NotFoundException"
 
 
@@ -375,7 +369,7 @@ def test_the_audit_trail_records_grant_calls(kms: KmsService, tmp_path: Path) ->
     key = _admin_only_key(kms)
     grant = _grant(kms, key, BOB, "Encrypt", "RetireGrant", name="audited",
                    constraints={"EncryptionContextSubset": {"app": "billing"}})
-    _error(kms.retire_grant, EVE, key_id=key["Arn"], grant_id=grant["GrantId"])
+    kms_error(kms.retire_grant, EVE, key_id=key["Arn"], grant_id=grant["GrantId"])
     kms.retire_grant(BOB, grant_token=grant["GrantToken"])
     retired, failed, created = kms.audit_trail(limit=3)
     assert created["eventName"] == "CreateGrant" and created["userIdentity"]["arn"] == \

@@ -7,7 +7,7 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives.keywrap import aes_key_wrap_with_padding
 
 from kms.crypto import asymmetric, blob
 from kms.service.caller import Caller
-from kms.service.errors import KmsError
 from kms.service.service import KmsService
+from tests.conftest import kms_error
 
 ACCOUNT = "111122223333"
 ADMIN = Caller(arn=f"arn:aws:iam::{ACCOUNT}:user/admin", account_id=ACCOUNT,
@@ -35,12 +35,6 @@ def kms(tmp_path: Path) -> Iterator[KmsService]:
     service = KmsService(tmp_path)
     yield service
     service.close()
-
-
-def _error(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> KmsError:
-    with pytest.raises(KmsError) as caught:
-        fn(*args, **kwargs)
-    return caught.value
 
 
 def _oaep(algorithm: str) -> padding.OAEP:
@@ -85,7 +79,7 @@ def test_import_round_trip(kms: KmsService, algorithm: str) -> None:
     assert (key["Origin"], key["KeyState"], key["Enabled"]) == ("EXTERNAL", "PendingImport",
                                                                 False)
     assert "CurrentKeyMaterialId" not in key
-    pending = _error(kms.encrypt, ADMIN, key_id=key["KeyId"], plaintext=b"x")
+    pending = kms_error(kms.encrypt, ADMIN, key_id=key["KeyId"], plaintext=b"x")
     assert (pending.type_name, pending.message) == ("KMSInvalidStateException",
                                                     f"{key['Arn']} is pending import.")
 
@@ -121,14 +115,14 @@ def test_reimport_must_be_the_same_material(kms: KmsService) -> None:
     key = _external(kms)
     material = os.urandom(32)
     first = _import(kms, key["KeyId"], material)
-    other = _error(_import, kms, key["KeyId"], os.urandom(32))
+    other = kms_error(_import, kms, key["KeyId"], os.urandom(32))
     assert other.type_name == "IncorrectKeyMaterialException"
     again = _import(kms, key["KeyId"], material, AES_WRAP_256)
     assert again["KeyMaterialId"] == first["KeyMaterialId"]
     # the id is derived from key and material: the same bytes in another key differ
     elsewhere = _import(kms, _external(kms)["KeyId"], material)
     assert elsewhere["KeyMaterialId"] != first["KeyMaterialId"]
-    wrong_size = _error(_import, kms, _external(kms)["KeyId"], os.urandom(16))
+    wrong_size = kms_error(_import, kms, _external(kms)["KeyId"], os.urandom(16))
     assert wrong_size.type_name == "IncorrectKeyMaterialException"
 
 
@@ -142,14 +136,14 @@ def test_delete_and_reimport_brings_old_ciphertexts_back(kms: KmsService) -> Non
     assert deleted == {"KeyId": key["Arn"], "KeyMaterialId": material_id}
     meta = _meta(kms, key["KeyId"])
     assert (meta["KeyState"], meta["Enabled"]) == ("PendingImport", False)
-    error = _error(kms.decrypt, ADMIN, ciphertext_blob=sealed)
+    error = kms_error(kms.decrypt, ADMIN, ciphertext_blob=sealed)
     assert (error.type_name, error.message) == ("KMSInvalidStateException",
                                                 f"{key['Arn']} is pending import.")
     [entry] = kms.list_key_rotations(ADMIN, key_id=key["KeyId"],
                                      include_key_material="ALL_KEY_MATERIAL")["Rotations"]
     assert (entry["KeyMaterialId"], entry["ImportState"]) == (material_id, "PENDING_IMPORT")
 
-    assert _error(_import, kms, key["KeyId"], os.urandom(32)).type_name == \
+    assert kms_error(_import, kms, key["KeyId"], os.urandom(32)).type_name == \
         "IncorrectKeyMaterialException"
     _import(kms, key["KeyId"], material, key_material_id=material_id)
     assert _meta(kms, key["KeyId"])["KeyState"] == "Enabled"
@@ -170,7 +164,7 @@ def test_material_expires_at_valid_to(kms: KmsService) -> None:
     kms.advance_clock(2)
     meta = _meta(kms, key["KeyId"])
     assert meta["KeyState"] == "PendingImport" and "ValidTo" not in meta
-    assert _error(kms.decrypt, ADMIN, ciphertext_blob=sealed).type_name == \
+    assert kms_error(kms.decrypt, ADMIN, ciphertext_blob=sealed).type_name == \
         "KMSInvalidStateException"
     [expired] = [r for r in kms.audit_trail(limit=20)
                  if r["eventName"] == "DeleteExpiredKeyMaterial"]
@@ -192,7 +186,7 @@ def test_expiration_parameters(kms: KmsService) -> None:
     for options in ({}, {"valid_to": now - 1}, {"valid_to": now + 366 * DAY},
                     {"valid_to": now + DAY, "expiration_model": FOREVER},
                     {"expiration_model": "SOMETIMES"}):
-        error = _error(kms.import_key_material, ADMIN, key_id=key["KeyId"],
+        error = kms_error(kms.import_key_material, ADMIN, key_id=key["KeyId"],
                        import_token=params["ImportToken"], encrypted_key_material=wrapped,
                        **options)
         assert error.type_name == "ValidationException", options
@@ -209,7 +203,7 @@ def test_import_token_and_wrapping_errors(kms: KmsService) -> None:
 
     def attempt(token: bytes = params["ImportToken"], encrypted: bytes = wrapped,
                 key_id: str = key["KeyId"]) -> str:
-        return _error(kms.import_key_material, ADMIN, key_id=key_id, import_token=token,
+        return kms_error(kms.import_key_material, ADMIN, key_id=key_id, import_token=token,
                       encrypted_key_material=encrypted, expiration_model=FOREVER).type_name
 
     assert attempt(token=b"garbage") == "InvalidImportTokenException"
@@ -236,19 +230,19 @@ def test_import_needs_an_external_key(kms: KmsService) -> None:
                      ADMIN, key_id=key["KeyId"], wrapping_algorithm=OAEP_256,
                      wrapping_key_spec="RSA_2048"),
                  lambda: kms.delete_imported_key_material(ADMIN, key_id=key["KeyId"])):
-        error = _error(call)
+        error = kms_error(call)
         assert error.type_name == "UnsupportedOperationException"
         assert error.message == (f"{key['Arn']} origin is AWS_KMS which is not valid for "
                                  "this operation.")
     external = _external(kms)
-    assert _error(kms.get_parameters_for_import, ADMIN, key_id=external["KeyId"],
+    assert kms_error(kms.get_parameters_for_import, ADMIN, key_id=external["KeyId"],
                   wrapping_algorithm="RSAES_PKCS1_V1_5",
                   wrapping_key_spec="RSA_2048").type_name == "UnsupportedOperationException"
     # nothing imported yet: deleting has no effect
     assert kms.delete_imported_key_material(ADMIN, key_id=external["KeyId"]) == {
         "KeyId": external["Arn"]}
     kms.schedule_key_deletion(ADMIN, key_id=external["KeyId"], pending_window_in_days=7)
-    assert _error(kms.get_parameters_for_import, ADMIN, key_id=external["KeyId"],
+    assert kms_error(kms.get_parameters_for_import, ADMIN, key_id=external["KeyId"],
                   wrapping_algorithm=OAEP_256,
                   wrapping_key_spec="RSA_2048").type_name == "KMSInvalidStateException"
     assert _meta(kms, external["KeyId"])["KeyState"] == "PendingDeletion"
@@ -270,13 +264,13 @@ def test_on_demand_rotation_to_new_imported_material(kms: KmsService) -> None:
     key = _external(kms)
     first, second = os.urandom(32), os.urandom(32)
     first_id = _import(kms, key["KeyId"], first)["KeyMaterialId"]
-    assert _error(kms.rotate_key_on_demand, ADMIN, key_id=key["KeyId"]).type_name == \
+    assert kms_error(kms.rotate_key_on_demand, ADMIN, key_id=key["KeyId"]).type_name == \
         "KMSInvalidStateException"
-    assert _error(_import, kms, key["KeyId"], second, import_type="NEW_KEY_MATERIAL",
+    assert kms_error(_import, kms, key["KeyId"], second, import_type="NEW_KEY_MATERIAL",
                   key_material_id=first_id).type_name == "ValidationException"
     second_id = _import(kms, key["KeyId"], second, import_type="NEW_KEY_MATERIAL",
                         key_material_description="next year")["KeyMaterialId"]
-    assert _error(_import, kms, key["KeyId"], os.urandom(32),
+    assert kms_error(_import, kms, key["KeyId"], os.urandom(32),
                   import_type="NEW_KEY_MATERIAL").type_name == "KMSInvalidStateException"
     listed = kms.list_key_rotations(ADMIN, key_id=key["KeyId"],
                                     include_key_material="ALL_KEY_MATERIAL")["Rotations"]
@@ -384,7 +378,7 @@ def test_import_into_hmac_and_asymmetric_keys(kms: KmsService, spec: str, usage:
             asymmetric.public_der(material)
     # their material never changes after the first import
     other = os.urandom(32) if spec == "HMAC_256" else asymmetric.generate(spec)
-    assert _error(_import, kms, key["KeyId"], other, algorithm).type_name == \
+    assert kms_error(_import, kms, key["KeyId"], other, algorithm).type_name == \
         "IncorrectKeyMaterialException"
-    assert _error(_import, kms, key["KeyId"], material, algorithm,
+    assert kms_error(_import, kms, key["KeyId"], material, algorithm,
                   import_type="NEW_KEY_MATERIAL").type_name == "ValidationException"

@@ -3,15 +3,15 @@ KMS clock moves, ListKeyRotations, and every old ciphertext still decrypting."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from kms.service.caller import Caller
-from kms.service.errors import KmsError
 from kms.service.service import KmsService
+from tests.conftest import kms_error
 
 ACCOUNT = "111122223333"
 ADMIN = Caller(arn=f"arn:aws:iam::{ACCOUNT}:user/admin", account_id=ACCOUNT,
@@ -24,12 +24,6 @@ def kms(tmp_path: Path) -> Iterator[KmsService]:
     service = KmsService(tmp_path)
     yield service
     service.close()
-
-
-def _error(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> KmsError:
-    with pytest.raises(KmsError) as caught:
-        fn(*args, **kwargs)
-    return caught.value
 
 
 def _key(kms: KmsService, **kwargs: Any) -> dict[str, Any]:
@@ -166,7 +160,7 @@ def test_rotation_status_while_pending_deletion(kms: KmsService) -> None:
         "KeyRotationEnabled": False, "KeyId": key["Arn"]}
     for refused in (kms.enable_key_rotation, kms.disable_key_rotation,
                     kms.rotate_key_on_demand):
-        error = _error(refused, ADMIN, key_id=key["KeyId"])
+        error = kms_error(refused, ADMIN, key_id=key["KeyId"])
         assert error.type_name == "KMSInvalidStateException"
         assert error.message == f"{key['Arn']} is pending deletion."
     kms.cancel_key_deletion(ADMIN, key_id=key["KeyId"])
@@ -177,7 +171,7 @@ def test_on_demand_rotations_are_limited_to_25(kms: KmsService) -> None:
     key = _key(kms)
     for _ in range(25):
         kms.rotate_key_on_demand(ADMIN, key_id=key["KeyId"])
-    error = _error(kms.rotate_key_on_demand, ADMIN, key_id=key["KeyId"])
+    error = kms_error(kms.rotate_key_on_demand, ADMIN, key_id=key["KeyId"])
     assert error.type_name == "LimitExceededException"
     # automatic rotation does not count against the limit
     kms.enable_key_rotation(ADMIN, key_id=key["KeyId"], rotation_period_in_days=90)
@@ -200,16 +194,16 @@ def test_list_key_rotations_pages(kms: KmsService) -> None:
             break
         marker = page["NextMarker"]
     assert len(seen) == len(set(seen)) == 5 and seen[-1] == _current(kms, key["KeyId"])
-    assert _error(kms.list_key_rotations, ADMIN, key_id=key["KeyId"],
+    assert kms_error(kms.list_key_rotations, ADMIN, key_id=key["KeyId"],
                   marker="nonsense").type_name == "InvalidMarkerException"
-    assert _error(kms.list_key_rotations, ADMIN, key_id=key["KeyId"],
+    assert kms_error(kms.list_key_rotations, ADMIN, key_id=key["KeyId"],
                   limit=0).type_name == "ValidationException"
 
 
 @pytest.mark.parametrize("days", [89, 2561])
 def test_rotation_period_range(kms: KmsService, days: int) -> None:
     key = _key(kms)
-    error = _error(kms.enable_key_rotation, ADMIN, key_id=key["KeyId"],
+    error = kms_error(kms.enable_key_rotation, ADMIN, key_id=key["KeyId"],
                    rotation_period_in_days=days)
     assert error.type_name == "ValidationException" and "rotationPeriodInDays" in error.message
 
@@ -217,12 +211,12 @@ def test_rotation_period_range(kms: KmsService, days: int) -> None:
 def test_what_cannot_rotate(kms: KmsService) -> None:
     key = _key(kms)
     kms.create_alias(ADMIN, alias_name="alias/rot", target_key_id=key["KeyId"])
-    assert _error(kms.enable_key_rotation, ADMIN, key_id="alias/rot").type_name == \
+    assert kms_error(kms.enable_key_rotation, ADMIN, key_id="alias/rot").type_name == \
         "NotFoundException"
     kms.disable_key(ADMIN, key_id=key["KeyId"])
     for refused in (kms.enable_key_rotation, kms.disable_key_rotation,
                     kms.rotate_key_on_demand):
-        error = _error(refused, ADMIN, key_id=key["KeyId"])
+        error = kms_error(refused, ADMIN, key_id=key["KeyId"])
         assert (error.type_name, error.message) == ("DisabledException",
                                                     f"{key['Arn']} is disabled.")
     assert kms.list_key_rotations(ADMIN, key_id=key["KeyId"])["Rotations"] == []
@@ -230,7 +224,7 @@ def test_what_cannot_rotate(kms: KmsService) -> None:
     external = _key(kms, origin="EXTERNAL")
     for refused in (kms.enable_key_rotation, kms.disable_key_rotation,
                     kms.get_key_rotation_status):
-        error = _error(refused, ADMIN, key_id=external["KeyId"])
+        error = kms_error(refused, ADMIN, key_id=external["KeyId"])
         assert error.type_name == "UnsupportedOperationException"
         assert error.message == (f"{external['Arn']} origin is EXTERNAL which is not valid "
                                  "for this operation.")
@@ -241,7 +235,7 @@ def test_what_cannot_rotate(kms: KmsService) -> None:
     managed = kms.describe_key(ADMIN, key_id="alias/aws/s3")["KeyMetadata"]
     for refused in (kms.enable_key_rotation, kms.disable_key_rotation,
                     kms.rotate_key_on_demand):
-        assert _error(refused, ADMIN, key_id=managed["KeyId"]).type_name == \
+        assert kms_error(refused, ADMIN, key_id=managed["KeyId"]).type_name == \
             "UnsupportedOperationException"
 
 
@@ -263,7 +257,7 @@ def test_asymmetric_keys_do_not_rotate(kms: KmsService) -> None:
     key = _key(kms, key_spec="RSA_2048", key_usage="SIGN_VERIFY")
     for refused in (kms.enable_key_rotation, kms.get_key_rotation_status,
                     kms.rotate_key_on_demand, kms.list_key_rotations):
-        assert _error(refused, ADMIN, key_id=key["KeyId"]).type_name == \
+        assert kms_error(refused, ADMIN, key_id=key["KeyId"]).type_name == \
             "UnsupportedOperationException"
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from kms.service.caller import Caller
-from kms.service.errors import KmsError
 from kms.service.service import KmsService
+from tests.conftest import kms_error
 
 ACCOUNT = "111122223333"
 ADMIN = Caller(arn=f"arn:aws:iam::{ACCOUNT}:user/admin", account_id=ACCOUNT,
@@ -25,12 +25,6 @@ def kms(tmp_path: Path) -> KmsService:
     service.close()
 
 
-def _error(fn, *args, **kwargs) -> KmsError:
-    with pytest.raises(KmsError) as caught:
-        fn(*args, **kwargs)
-    return caught.value
-
-
 def test_encrypt_decrypt_with_context(kms: KmsService) -> None:
     key = kms.create_key(ADMIN)["KeyMetadata"]
     assert key["KeyState"] == "Enabled" and key["KeyManager"] == "CUSTOMER"
@@ -42,10 +36,10 @@ def test_encrypt_decrypt_with_context(kms: KmsService) -> None:
     assert opened["Plaintext"] == b"secret"
     assert opened["KeyMaterialId"] == key["CurrentKeyMaterialId"]
     # the canonical context: {"ab": "c"} never decrypts as {"a": "bc"}
-    swapped = _error(kms.decrypt, ADMIN, ciphertext_blob=sealed["CiphertextBlob"],
+    swapped = kms_error(kms.decrypt, ADMIN, ciphertext_blob=sealed["CiphertextBlob"],
                      encryption_context={"a": "bc"})
     assert swapped.type_name == "InvalidCiphertextException"
-    assert _error(kms.decrypt, ADMIN, ciphertext_blob=sealed["CiphertextBlob"]).type_name == \
+    assert kms_error(kms.decrypt, ADMIN, ciphertext_blob=sealed["CiphertextBlob"]).type_name == \
         "InvalidCiphertextException"
 
 
@@ -53,10 +47,10 @@ def test_decrypt_with_the_wrong_key_id(kms: KmsService) -> None:
     first = kms.create_key(ADMIN)["KeyMetadata"]
     second = kms.create_key(ADMIN)["KeyMetadata"]
     sealed = kms.encrypt(ADMIN, key_id=first["Arn"], plaintext=b"x")["CiphertextBlob"]
-    error = _error(kms.decrypt, ADMIN, ciphertext_blob=sealed, key_id=second["KeyId"])
+    error = kms_error(kms.decrypt, ADMIN, ciphertext_blob=sealed, key_id=second["KeyId"])
     assert error.type_name == "IncorrectKeyException"
     tampered = sealed[:-1] + bytes([sealed[-1] ^ 1])
-    assert _error(kms.decrypt, ADMIN, ciphertext_blob=tampered).type_name == \
+    assert kms_error(kms.decrypt, ADMIN, ciphertext_blob=tampered).type_name == \
         "InvalidCiphertextException"
 
 
@@ -75,7 +69,7 @@ def test_data_keys_and_reencrypt(kms: KmsService) -> None:
     assert moved["SourceKeyId"] == key["Arn"] and moved["KeyId"] == other["Arn"]
     assert kms.decrypt(ADMIN, ciphertext_blob=moved["CiphertextBlob"])["Plaintext"] == \
         data_key["Plaintext"]
-    both = _error(kms.generate_data_key, ADMIN, key_id=key["KeyId"], key_spec="AES_256",
+    both = kms_error(kms.generate_data_key, ADMIN, key_id=key["KeyId"], key_spec="AES_256",
                   number_of_bytes=32)
     assert both.type_name == "ValidationException"
     assert len(kms.generate_random(ADMIN, number_of_bytes=7)["Plaintext"]) == 7
@@ -85,14 +79,14 @@ def test_key_states(kms: KmsService) -> None:
     key = kms.create_key(ADMIN)["KeyMetadata"]
     sealed = kms.encrypt(ADMIN, key_id=key["KeyId"], plaintext=b"x")["CiphertextBlob"]
     kms.disable_key(ADMIN, key_id=key["KeyId"])
-    assert _error(kms.decrypt, ADMIN, ciphertext_blob=sealed).type_name == "DisabledException"
+    assert kms_error(kms.decrypt, ADMIN, ciphertext_blob=sealed).type_name == "DisabledException"
     kms.enable_key(ADMIN, key_id=key["KeyId"])
     assert kms.decrypt(ADMIN, ciphertext_blob=sealed)["Plaintext"] == b"x"
     scheduled = kms.schedule_key_deletion(ADMIN, key_id=key["KeyId"], pending_window_in_days=7)
     assert scheduled["KeyState"] == "PendingDeletion"
-    assert _error(kms.decrypt, ADMIN, ciphertext_blob=sealed).type_name == \
+    assert kms_error(kms.decrypt, ADMIN, ciphertext_blob=sealed).type_name == \
         "KMSInvalidStateException"
-    assert _error(kms.schedule_key_deletion, ADMIN, key_id=key["KeyId"],
+    assert kms_error(kms.schedule_key_deletion, ADMIN, key_id=key["KeyId"],
                   pending_window_in_days=6).type_name == "ValidationException"
     kms.cancel_key_deletion(ADMIN, key_id=key["KeyId"])
     assert kms.describe_key(ADMIN, key_id=key["KeyId"])["KeyMetadata"]["KeyState"] == "Disabled"
@@ -102,8 +96,8 @@ def test_key_states(kms: KmsService) -> None:
     assert kms.describe_key(ADMIN, key_id=key["KeyId"])["KeyMetadata"]["KeyState"] == \
         "PendingDeletion"
     kms.advance_clock(2)
-    assert _error(kms.describe_key, ADMIN, key_id=key["KeyId"]).type_name == "NotFoundException"
-    assert _error(kms.decrypt, ADMIN, ciphertext_blob=sealed).type_name == "NotFoundException"
+    assert kms_error(kms.describe_key, ADMIN, key_id=key["KeyId"]).type_name == "NotFoundException"
+    assert kms_error(kms.decrypt, ADMIN, ciphertext_blob=sealed).type_name == "NotFoundException"
 
 
 def test_aws_managed_key_appears_on_first_use(kms: KmsService) -> None:
@@ -115,20 +109,20 @@ def test_aws_managed_key_appears_on_first_use(kms: KmsService) -> None:
     key = kms.generate_data_key(via_s3, key_id="alias/aws/s3", key_spec="AES_256")
     meta = kms.describe_key(ADMIN, key_id="alias/aws/s3")["KeyMetadata"]
     # its policy lets the account use it only through S3
-    direct = _error(kms.generate_data_key, ADMIN, key_id="alias/aws/s3", key_spec="AES_256")
+    direct = kms_error(kms.generate_data_key, ADMIN, key_id="alias/aws/s3", key_spec="AES_256")
     assert direct.type_name == "AccessDeniedException"
     assert meta["KeyManager"] == "AWS" and meta["Arn"] == key["KeyId"]
     for refused in (kms.disable_key, kms.schedule_key_deletion):
-        assert _error(refused, ADMIN, key_id=meta["KeyId"]).type_name == \
+        assert kms_error(refused, ADMIN, key_id=meta["KeyId"]).type_name == \
             "UnsupportedOperationException"
-    assert _error(kms.create_alias, ADMIN, alias_name="alias/aws/mine",
+    assert kms_error(kms.create_alias, ADMIN, alias_name="alias/aws/mine",
                   target_key_id=meta["KeyId"]).type_name == "InvalidAliasNameException"
 
 
 def test_aliases(kms: KmsService) -> None:
     key = kms.create_key(ADMIN)["KeyMetadata"]
     kms.create_alias(ADMIN, alias_name="alias/app", target_key_id=key["KeyId"])
-    assert _error(kms.create_alias, ADMIN, alias_name="alias/app",
+    assert kms_error(kms.create_alias, ADMIN, alias_name="alias/app",
                   target_key_id=key["KeyId"]).type_name == "AlreadyExistsException"
     sealed = kms.encrypt(ADMIN, key_id="alias/app", plaintext=b"x")
     assert sealed["KeyId"] == key["Arn"]
@@ -136,7 +130,7 @@ def test_aliases(kms: KmsService) -> None:
     kms.update_alias(ADMIN, alias_name="alias/app", target_key_id=other["KeyId"])
     assert kms.describe_key(ADMIN, key_id="alias/app")["KeyMetadata"]["KeyId"] == other["KeyId"]
     kms.delete_alias(ADMIN, alias_name="alias/app")
-    assert _error(kms.describe_key, ADMIN, key_id="alias/app").type_name == "NotFoundException"
+    assert kms_error(kms.describe_key, ADMIN, key_id="alias/app").type_name == "NotFoundException"
 
 
 def test_a_key_administrator_who_may_not_use_the_key(kms: KmsService) -> None:
@@ -151,7 +145,7 @@ def test_a_key_administrator_who_may_not_use_the_key(kms: KmsService) -> None:
     kms.describe_key(BOB, key_id=key["KeyId"])
     kms.disable_key(BOB, key_id=key["KeyId"])
     kms.enable_key(BOB, key_id=key["KeyId"])
-    denied = _error(kms.encrypt, BOB, key_id=key["KeyId"], plaintext=b"x")
+    denied = kms_error(kms.encrypt, BOB, key_id=key["KeyId"], plaintext=b"x")
     assert denied.type_name == "AccessDeniedException"
     assert "kms:Encrypt" in denied.message and BOB.arn in denied.message
     kms.encrypt(ADMIN, key_id=key["KeyId"], plaintext=b"x")
@@ -170,7 +164,7 @@ def test_policy_conditions_on_the_encryption_context(kms: KmsService) -> None:
     bad = kms.encrypt(ADMIN, key_id=key["KeyId"], plaintext=b"x",
                       encryption_context={"app": "other"})["CiphertextBlob"]
     kms.decrypt(ADMIN, ciphertext_blob=good, encryption_context={"app": "billing"})
-    assert _error(kms.decrypt, ADMIN, ciphertext_blob=bad,
+    assert kms_error(kms.decrypt, ADMIN, ciphertext_blob=bad,
                   encryption_context={"app": "other"}).type_name == "AccessDeniedException"
 
 
@@ -196,7 +190,7 @@ def test_the_audit_trail(kms: KmsService, tmp_path: Path) -> None:
                     invoked_by="s3.amazonaws.com", request_id="s3-request-1")
     kms.generate_data_key(via_s3, key_id=key["KeyId"], key_spec="AES_256",
                           encryption_context={"aws:s3:arn": "arn:aws:s3:::bkt/obj"})
-    _error(kms.encrypt, BOB, key_id="alias/none", plaintext=b"top secret")
+    kms_error(kms.encrypt, BOB, key_id="alias/none", plaintext=b"top secret")
     records = kms.audit_trail(limit=10)
     assert [r["eventName"] for r in records[:3]] == ["Encrypt", "GenerateDataKey", "CreateKey"]
     failed, generated = records[0], records[1]

@@ -7,31 +7,18 @@ from __future__ import annotations
 import re
 import urllib.parse
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.conftest import ServerProcess, aws_cli
+from tests.conftest import ServerProcess, assert_error, aws_cli, client_error
 
 TREE = [
     "a", "a/b", "a/c/d", "b", "b/", "c/x/y", "d.txt", "e/f/",
     "photos/2006/feb/2.jpg", "photos/2006/jan/1.jpg", "photos/2007/x.jpg", "photos/index.html",
     "z",
 ]
-
-
-def client_error(call: Callable[..., Any], **kwargs: Any) -> ClientError:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    return info.value
-
-
-def assert_error(error: ClientError, code: str, status: int) -> None:
-    assert error.response["Error"]["Code"] == code
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == status
 
 
 def fill(s3: Any, bucket: str, keys: list[str]) -> None:

@@ -17,23 +17,11 @@ from awscrt import checksums as crt
 from boto3.s3.transfer import TransferConfig
 from botocore.awsrequest import AWSRequest
 from botocore.client import BaseClient
-from botocore.exceptions import ClientError
 
-from tests.conftest import ServerProcess, aws_cli
+from tests.conftest import ServerProcess, aws_cli, expect_error
 
 MiB = 1024 * 1024
 PART = 5 * MiB  # S3's minimum size of every part but the last
-
-
-def expect_error(code: str, status: int, call: Callable[..., object],
-                 **params: object) -> dict[str, str]:
-    """Call a boto3 operation that must fail with this S3 code and HTTP status."""
-    with pytest.raises(ClientError) as info:
-        call(**params)
-    response = info.value.response
-    assert (response["Error"]["Code"], response["ResponseMetadata"]["HTTPStatusCode"]) == (
-        code, status), response["Error"]
-    return response["Error"]
 
 
 def md5_hex(data: bytes) -> str:

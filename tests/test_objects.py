@@ -15,20 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
-from tests.conftest import ServerProcess
-
-
-def client_error(call: Callable[..., Any], **kwargs: Any) -> ClientError:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    return info.value
-
-
-def assert_error(error: ClientError, code: str, status: int) -> None:
-    assert error.response["Error"]["Code"] == code
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == status
+from tests.conftest import ServerProcess, assert_error, client_error
 
 
 def etag_of(data: bytes) -> str:

@@ -7,28 +7,16 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import zlib
-from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conftest import ServerProcess
+from tests.conftest import ServerProcess, assert_error, client_error
 
 BODY = b"0123456789"
 OTHER_ETAG = '"0123456789abcdef0123456789abcdef"'
 PAST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-
-
-def client_error(call: Callable[..., Any], **kwargs: Any) -> ClientError:
-    with pytest.raises(ClientError) as info:
-        call(**kwargs)
-    return info.value
-
-
-def assert_error(error: ClientError, code: str, status: int) -> None:
-    assert error.response["Error"]["Code"] == code
-    assert error.response["ResponseMetadata"]["HTTPStatusCode"] == status
 
 
 def crc32_b64(data: bytes) -> str:
