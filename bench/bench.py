@@ -471,7 +471,12 @@ def read_first_line(proc: subprocess.Popen[bytes], log_path: Path, timeout: floa
 
 
 def start_ours(args: argparse.Namespace, workdir: Path) -> Server:
-    binary = Path(args.ours_bin)
+    return start_objstore(workdir, args.ours_bin, args.access_key, args.secret_key)
+
+
+def start_objstore(workdir: Path, ours_bin: str, access_key: str, secret_key: str) -> Server:
+    """Start our server (binary repo-relative unless absolute) with one identity."""
+    binary = Path(ours_bin)
     binary = binary if binary.is_absolute() else REPO_ROOT / binary
     if not os.access(binary, os.X_OK):
         raise FileNotFoundError(f"our server binary not found: {binary}")
@@ -487,9 +492,9 @@ def start_ours(args: argparse.Namespace, workdir: Path) -> Server:
         "--data-dir",
         str(data_dir),
         "--access-key",
-        args.access_key,
+        access_key,
         "--secret-key",
-        args.secret_key,
+        secret_key,
     ]
     return start_announcing("ours", cmd, workdir)
 
@@ -612,20 +617,40 @@ def log_tail(server: Server, lines: int = 15) -> str:
 
 
 def make_client(endpoint: str, args: argparse.Namespace) -> S3Client:
-    config = Config(
+    return boto_client(
+        "s3",
+        endpoint,
+        args.access_key,
+        args.secret_key,
+        args.op_timeout_s,
+        s3={"addressing_style": "path"},
+    )
+
+
+def boto_client(
+    service: str,
+    endpoint: str,
+    access_key: str,
+    secret_key: str,
+    read_timeout: float,
+    **config: Any,
+) -> Any:
+    """A boto3 client for `service` at a loopback endpoint: region us-east-1, one attempt,
+    a pool of 64 connections, no environment proxy. `config` adds botocore Config options."""
+    settings = Config(
         max_pool_connections=64,
         retries={"max_attempts": 1},
-        s3={"addressing_style": "path"},
         connect_timeout=10,
-        read_timeout=args.op_timeout_s,
+        read_timeout=read_timeout,
         proxies={},  # never route through an environment proxy: loopback only
+        **config,
     )
     session = boto3.session.Session(
-        aws_access_key_id=args.access_key,
-        aws_secret_access_key=args.secret_key,
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
         region_name="us-east-1",
     )
-    return session.client("s3", endpoint_url=endpoint, config=config)
+    return session.client(service, endpoint_url=check_loopback(endpoint), config=settings)
 
 
 def do_put(client: S3Client, bucket: str, key: str, body: bytes | Path) -> int:

@@ -1,0 +1,1 @@
+"""Benchmarks; a package so that kms_bench.py can import bench.bench."""
