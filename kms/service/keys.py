@@ -42,12 +42,7 @@ class KeyOps(ServiceBase):
                 raise KmsError("UnsupportedOperationException",
                                f"Origin {origin} is not supported by this KMS.")
             if policy is not None:
-                parsed = key_policy.parse(policy)
-                if not bypass_policy_lockout_safety_check and \
-                        not key_policy.admits_account(parsed, self.account_id):
-                    raise KmsError("MalformedPolicyDocumentException",
-                                   "The new key policy will not allow you to update the key "
-                                   "policy in the future.")
+                self._check_new_policy(policy, bypass_policy_lockout_safety_check)
             key = self._new_key(caller.region, description=description, origin=origin,
                                 policy_text=policy, tags=_tags(tags), key_spec=spec,
                                 key_usage=usage)
@@ -165,12 +160,7 @@ class KeyOps(ServiceBase):
             _policy_name(policy_name)
             self._customer_managed(key, "PutKeyPolicy")
             self._authorize(caller, key, "PutKeyPolicy")
-            parsed = key_policy.parse(policy)
-            if not bypass_policy_lockout_safety_check and \
-                    not key_policy.admits_account(parsed, self.account_id):
-                raise KmsError("MalformedPolicyDocumentException",
-                               "The new key policy will not allow you to update the key "
-                               "policy in the future.")
+            self._check_new_policy(policy, bypass_policy_lockout_safety_check)
             self.store.update_key(dataclasses.replace(key, policy=policy))
             return {}
 
@@ -228,6 +218,15 @@ class KeyOps(ServiceBase):
             return result
 
         return self._call(caller, "ListResourceTags", {"keyId": key_id}, run)
+
+    def _check_new_policy(self, policy: str, bypass_lockout_check: bool) -> None:
+        """A policy we can evaluate and that, unless the caller bypasses the check, still
+        lets the account manage the key (AWS's lockout safety check)."""
+        parsed = key_policy.parse(policy)
+        if not bypass_lockout_check and not key_policy.admits_account(parsed, self.account_id):
+            raise KmsError("MalformedPolicyDocumentException",
+                           "The new key policy will not allow you to update the key policy "
+                           "in the future.")
 
     # -- shared shape of the administrative calls --------------------------------------------
 
