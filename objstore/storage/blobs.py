@@ -1,6 +1,8 @@
 """Blob files: object bytes on disk under names we choose, never under object keys.
 
-A blob is written to `tmp/`, fsynced, then renamed into `blobs/xx/` under a fresh random id.
+A blob is written to `tmp/`, fsynced, then renamed into `blobs/` under a fresh random id.
+One flat directory (ext4 indexes large directories) means one directory fsync covers all
+the renames a group commit makes durable.
 Only after that does a metadata commit make it visible. Anything in `tmp/` at start is a
 write that never finished; a blob in `blobs/` that no record names is garbage from a
 crash between rename and commit (or between commit and unlink) and is collected at start.
@@ -72,8 +74,6 @@ class BlobStore:
         """Create the directories and remove unfinished writes; returns how many."""
         self.tmp_dir.mkdir(parents=True, exist_ok=True)
         self.blob_dir.mkdir(parents=True, exist_ok=True)
-        for shard in range(256):
-            (self.blob_dir / f"{shard:02x}").mkdir(exist_ok=True)
         removed = 0
         for leftover in self.tmp_dir.iterdir():
             leftover.unlink()
@@ -81,7 +81,7 @@ class BlobStore:
         return removed
 
     def path(self, blob_id: str) -> Path:
-        return self.blob_dir / blob_id[:2] / blob_id
+        return self.blob_dir / blob_id
 
     def writer(self) -> BlobWriter:
         return BlobWriter(self)
@@ -99,18 +99,19 @@ class BlobStore:
                 self.path(blob_id).unlink()
 
     def sync_dirs(self, blob_ids: Iterable[str]) -> None:
-        """fsync the directories holding these blobs, so their renames survive a power cut."""
-        for shard in {blob_id[:2] for blob_id in blob_ids}:
-            fd = os.open(self.blob_dir / shard, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+        """fsync the blob directory when blobs were renamed into it, so the renames survive
+        a power cut (one fsync for a whole group commit)."""
+        if not any(True for _ in blob_ids):
+            return
+        fd = os.open(self.blob_dir, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
     def all_ids(self) -> Iterator[str]:
-        for shard in self.blob_dir.iterdir():
-            for entry in os.scandir(shard):
-                yield entry.name
+        for entry in os.scandir(self.blob_dir):
+            yield entry.name
 
     def collect_garbage(self, referenced: set[str]) -> int:
         """Delete every blob no record names; returns how many."""

@@ -14,7 +14,13 @@ from objstore.http.errors import S3Error, from_domain, invalid_argument
 from objstore.http.ranges import parse_range
 from objstore.http.request import S3Request
 from objstore.http.responses import empty, xml_response
-from objstore.http.transfer import copy_into_blob, receive_into_blob, send_range
+from objstore.http.transfer import (
+    SMALL_RESPONSE,
+    copy_into_blob,
+    read_range,
+    receive_into_blob,
+    send_range,
+)
 from objstore.http.xml import child, children, document, element, elements, iso_time, parse_xml
 from objstore.integrity import checksums
 from objstore.integrity.digests import DEFAULT_CHECKSUM
@@ -106,6 +112,9 @@ async def _read_object(ctx: ServerContext, req: S3Request, *,
     status = 206 if partial else 200
     if partial:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{record.size}"
+    if send_body and end - start <= SMALL_RESPONSE:
+        body = await read_range(ctx, record, start, end)
+        return web.Response(status=status, headers=headers, body=body)
     response = web.StreamResponse(status=status, headers=headers)
     response.content_length = end - start
     if send_body:
