@@ -1,0 +1,103 @@
+"""FrameSealer: encrypt a stream of any-sized slices into header + frames.
+
+    sealer = FrameSealer(data_key)
+    out.write(sealer.header())
+    for chunk in body:                  # slices of any size: 1 byte, 1 MiB, 10 MiB
+        out.write(sealer.feed(chunk))   # the frames completed so far (maybe none)
+    out.write(sealer.finish())          # the final frame, possibly partial or empty
+
+The sealer holds back at most one frame of plaintext (the last, since it does not know yet
+whether that frame is the final one); everything else is sealed straight from the caller's
+slice into one output buffer per `feed`.
+"""
+
+from __future__ import annotations
+
+from objstore.crypto import layout
+from objstore.crypto.cipher import Buffer, StreamCipher
+from objstore.crypto.header import FRAME_SIZE, StreamHeader
+from objstore.crypto.layout import TAG_SIZE
+
+
+class FrameSealer:
+    """Seals one stream. Every instance draws a fresh random salt, so a fresh subkey and
+    nonce prefix: two streams under the same data key never share a (key, nonce) pair."""
+
+    def __init__(self, data_key: Buffer, *, frame_size: int = FRAME_SIZE,
+                 salt: bytes | None = None) -> None:
+        """`salt` (16 bytes) is for fixed test vectors only; leave it None."""
+        self._header = StreamHeader.new(frame_size=frame_size, salt=salt)
+        self._cipher = StreamCipher(data_key, self._header)
+        self._frame_size = frame_size
+        self._pending = bytearray()  # plaintext of the frame not sealed yet (0..F bytes)
+        self._index = 0  # index of the pending frame
+        self._size = 0
+        self._finished = False
+
+    @property
+    def stream_header(self) -> StreamHeader:
+        return self._header
+
+    def header(self) -> bytes:
+        """The header bytes, stored once at the start of the blob."""
+        return self._header.encode()
+
+    @property
+    def plaintext_size(self) -> int:
+        """Plaintext bytes fed so far."""
+        return self._size
+
+    @staticmethod
+    def stored_size(plaintext_size: int, frame_size: int = FRAME_SIZE) -> int:
+        """Exact stored length (header + frames) for `plaintext_size` bytes."""
+        return layout.stored_size(plaintext_size, frame_size)
+
+    def feed(self, data: Buffer) -> bytearray:
+        """Take the next slice of plaintext; return the frames it completed, concatenated
+        (a new buffer, owned by the caller; empty if no frame was completed)."""
+        if self._finished:
+            raise ValueError("feed() after finish()")
+        view = memoryview(data).cast("B")
+        size = self._frame_size
+        available = len(self._pending) + len(view)
+        ready = (available - 1) // size if available else 0  # keep >= 1 byte back
+        if ready == 0:
+            self._pending += view
+            self._size += len(view)
+            return bytearray()
+        if self._index + ready >= layout.MAX_FRAMES:
+            raise ValueError(f"stream exceeds the {layout.MAX_FRAMES}-frame limit "
+                             f"({layout.max_plaintext_size(size)} bytes)")
+        out = bytearray(ready * (size + TAG_SIZE))
+        sink = memoryview(out)
+        seal = self._cipher.seal_into
+        used = 0
+        if self._pending:
+            used = size - len(self._pending)
+            self._pending += view[:used]
+            seal(self._index, False, self._pending, sink[:size + TAG_SIZE])
+            self._pending.clear()
+            ready -= 1
+            self._index += 1
+            at = size + TAG_SIZE
+        else:
+            at = 0
+        for _ in range(ready):
+            seal(self._index, False, view[used:used + size], sink[at:at + size + TAG_SIZE])
+            used += size
+            at += size + TAG_SIZE
+            self._index += 1
+        self._pending += view[used:]
+        self._size += len(view)
+        return out
+
+    def finish(self) -> bytes:
+        """Seal and return the final frame (the only one with the final flag). The blob is
+        header() + every feed() result + finish(), and is stored_size(plaintext_size)."""
+        if self._finished:
+            raise ValueError("finish() called twice")
+        self._finished = True
+        out = bytearray(len(self._pending) + TAG_SIZE)
+        self._cipher.seal_into(self._index, True, self._pending, memoryview(out))
+        self._pending.clear()
+        return bytes(out)

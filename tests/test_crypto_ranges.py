@@ -1,0 +1,131 @@
+"""Range reads of framed streams: only the covering frames are read, bytes match slicing."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from objstore.crypto import (
+    FRAME_SIZE,
+    HEADER_SIZE,
+    TAG_SIZE,
+    FrameSealer,
+    FrameSpan,
+    frames_for_range,
+    open_stream,
+)
+
+KEY = bytes(range(32))
+F = FRAME_SIZE
+STRIDE = F + TAG_SIZE
+
+
+def seal(plaintext: bytes, frame_size: int = F) -> bytes:
+    sealer = FrameSealer(KEY, frame_size=frame_size)
+    return sealer.header() + bytes(sealer.feed(plaintext)) + sealer.finish()
+
+
+class Recorder:
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+        self.calls: list[tuple[int, int]] = []
+
+    def __call__(self, offset: int, length: int) -> bytes:
+        self.calls.append((offset, length))
+        return self.blob[offset:offset + length]
+
+
+@pytest.mark.parametrize("size,start,end,span", [
+    (0, 0, 0, FrameSpan(0, 0, HEADER_SIZE, 16, 0, 0)),
+    (5, 0, 5, FrameSpan(0, 0, HEADER_SIZE, 21, 0, 5)),
+    (5, 5, 5, FrameSpan(0, 0, HEADER_SIZE, 21, 5, 0)),
+    (3 * F, 0, 3 * F, FrameSpan(0, 2, HEADER_SIZE, 3 * STRIDE, 0, 3 * F)),
+    (3 * F, F - 1, F + 1, FrameSpan(0, 1, HEADER_SIZE, 2 * STRIDE, F - 1, 2)),
+    (3 * F, F, 2 * F, FrameSpan(1, 1, HEADER_SIZE + STRIDE, STRIDE, 0, F)),
+    (3 * F, 3 * F, 3 * F, FrameSpan(2, 2, HEADER_SIZE + 2 * STRIDE, STRIDE, F, 0)),
+    (3 * F + 1, 3 * F, 3 * F + 1, FrameSpan(3, 3, HEADER_SIZE + 3 * STRIDE, 17, 0, 1)),
+    # the last 100 bytes of a 1 GiB object: one frame, 64 KiB + 16 bytes of reading
+    (1 << 30, (1 << 30) - 100, 1 << 30,
+     FrameSpan(16383, 16383, HEADER_SIZE + 16383 * STRIDE, STRIDE, F - 100, 100)),
+    # ... and of a 1 GiB + 50 byte object: the last two frames
+    ((1 << 30) + 50, (1 << 30) - 50, (1 << 30) + 50,
+     FrameSpan(16383, 16384, HEADER_SIZE + 16383 * STRIDE, STRIDE + 66, F - 50, 100)),
+])
+def test_frames_for_range(size: int, start: int, end: int, span: FrameSpan) -> None:
+    assert frames_for_range(size, start, end) == span
+
+
+@pytest.mark.parametrize("start,end", [(-1, 0), (0, 6), (3, 2), (6, 6)])
+def test_ranges_outside_the_object_are_refused(start: int, end: int) -> None:
+    with pytest.raises(ValueError, match="outside"):
+        frames_for_range(5, start, end)
+
+
+def range_pairs(size: int, frame_size: int, rng: random.Random) -> list[tuple[int, int]]:
+    points = {0, min(1, size), size, max(size - 1, 0)}
+    for k in range(size // frame_size + 2):
+        for d in (-1, 0, 1):
+            points.add(min(max(k * frame_size + d, 0), size))
+    points |= {rng.randrange(size + 1) for _ in range(12)}
+    ordered = sorted(points)
+    pairs = [(a, b) for a in ordered for b in ordered if a <= b]
+    pairs += [(size - n, size) for n in (1, 100, frame_size, frame_size + 1) if n <= size]
+    return pairs
+
+
+@pytest.mark.parametrize("size,frame_size", [
+    (0, 16), (1, 16), (16, 16), (17, 16), (100, 16), (3 * F + 777, F), (2 * F, F),
+])
+def test_decrypt_range_matches_slicing(size: int, frame_size: int) -> None:
+    rng = random.Random(size)
+    plaintext = rng.randbytes(size)
+    blob = seal(plaintext, frame_size)
+    opener = open_stream(KEY, Recorder(blob), size)
+    for start, end in range_pairs(size, frame_size, rng):
+        for batch in (1, 2, 16):
+            read = Recorder(blob)
+            got = list(opener.decrypt_range(read, start, end, batch_frames=batch))
+            assert b"".join(got) == plaintext[start:end], (start, end, batch)
+            assert all(got), "no empty pieces"
+            span = frames_for_range(size, start, end, frame_size)
+            assert read.calls[0][0] == span.stored_offset
+            assert sum(length for _, length in read.calls) == span.stored_length
+            assert len(read.calls) == -(-(span.last_frame - span.first_frame + 1) // batch)
+
+
+def test_a_suffix_of_a_large_object_reads_one_frame() -> None:
+    size = 8 << 20
+    plaintext = random.Random(1).randbytes(size)
+    blob = seal(plaintext)
+    read = Recorder(blob)
+    opener = open_stream(KEY, read, size)
+    assert read.calls == [(0, HEADER_SIZE)]
+    read.calls.clear()
+    assert b"".join(opener.decrypt_range(read, size - 100, size)) == plaintext[-100:]
+    assert read.calls == [(len(blob) - STRIDE, STRIDE)]
+
+
+def test_whole_object_reads_in_batches_of_16_frames() -> None:
+    size = 40 * F + 3
+    plaintext = random.Random(2).randbytes(size)
+    blob = seal(plaintext)
+    read = Recorder(blob)
+    opener = open_stream(KEY, read, size)
+    read.calls.clear()
+    pieces = list(opener.decrypt_range(read))
+    assert [len(p) for p in pieces] == [16 * F, 16 * F, 8 * F + 3]
+    assert read.calls == [(HEADER_SIZE, 16 * STRIDE), (HEADER_SIZE + 16 * STRIDE, 16 * STRIDE),
+                          (HEADER_SIZE + 32 * STRIDE, 8 * STRIDE + 3 + TAG_SIZE)]
+    assert b"".join(pieces) == plaintext
+
+
+def test_open_frame_one_at_a_time() -> None:
+    plaintext = random.Random(4).randbytes(3 * F + 9)
+    blob = seal(plaintext)
+    opener = open_stream(KEY, Recorder(blob), len(plaintext))
+    frames = [blob[HEADER_SIZE + i * STRIDE:HEADER_SIZE + (i + 1) * STRIDE] for i in range(4)]
+    assert b"".join(opener.open_frame(i, f) for i, f in enumerate(frames)) == plaintext
+    assert opener.open_frames(1, b"".join(frames[1:])) == plaintext[F:]
+    with pytest.raises(ValueError, match="outside"):
+        opener.open_frame(4, frames[3])
