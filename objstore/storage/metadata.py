@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS uploads (
     initiated REAL NOT NULL, owner TEXT NOT NULL, doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, key, initiated);
+CREATE TABLE IF NOT EXISTS bucket_configs (
+    bucket TEXT NOT NULL, name TEXT NOT NULL, doc TEXT NOT NULL,
+    PRIMARY KEY (bucket, name)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS parts (
     upload_id TEXT NOT NULL, part_number INTEGER NOT NULL, blob TEXT NOT NULL,
     size INTEGER NOT NULL, etag TEXT NOT NULL, last_modified REAL NOT NULL, doc TEXT NOT NULL,
@@ -79,7 +83,25 @@ def insert_bucket(conn: sqlite3.Connection, bucket: BucketRecord) -> None:
 
 
 def delete_bucket(conn: sqlite3.Connection, name: str) -> None:
+    conn.execute("DELETE FROM bucket_configs WHERE bucket = ?", (name,))
     conn.execute("DELETE FROM buckets WHERE name = ?", (name,))
+
+
+def get_bucket_config(conn: sqlite3.Connection, bucket: str, name: str) -> dict | None:
+    row = conn.execute("SELECT doc FROM bucket_configs WHERE bucket = ? AND name = ?",
+                       (bucket, name)).fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def put_bucket_config(conn: sqlite3.Connection, bucket: str, name: str, doc: dict) -> None:
+    conn.execute("INSERT OR REPLACE INTO bucket_configs (bucket, name, doc) VALUES (?, ?, ?)",
+                 (bucket, name, json.dumps(doc, separators=(",", ":"))))
+
+
+def delete_bucket_config(conn: sqlite3.Connection, bucket: str, name: str) -> bool:
+    cursor = conn.execute("DELETE FROM bucket_configs WHERE bucket = ? AND name = ?",
+                          (bucket, name))
+    return cursor.rowcount > 0
 
 
 def bucket_has_objects(conn: sqlite3.Connection, name: str) -> bool:

@@ -16,6 +16,7 @@ from collections import Counter
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import Executor
 from pathlib import Path
+from typing import Any
 
 from objstore.storage import listing, metadata
 from objstore.storage.blobs import BlobStore, BlobWriter
@@ -117,6 +118,28 @@ class Store:
             return blobs
 
         self._release(await self._committer.run(delete))
+
+    def bucket_config(self, bucket: str, name: str) -> dict[str, Any] | None:
+        """A named bucket setting (e.g. "encryption"), as an opaque JSON document; None
+        when unset. NoSuchBucket if the bucket does not exist."""
+        self.bucket(bucket)
+        return metadata.get_bucket_config(self.conn, bucket, name)
+
+    async def put_bucket_config(self, bucket: str, name: str, doc: dict[str, Any]) -> None:
+        def put(conn: sqlite3.Connection) -> None:
+            if metadata.get_bucket(conn, bucket) is None:
+                raise NoSuchBucket(bucket)
+            metadata.put_bucket_config(conn, bucket, name, doc)
+
+        await self._committer.run(put)
+
+    async def delete_bucket_config(self, bucket: str, name: str) -> bool:
+        def delete(conn: sqlite3.Connection) -> bool:
+            if metadata.get_bucket(conn, bucket) is None:
+                raise NoSuchBucket(bucket)
+            return metadata.delete_bucket_config(conn, bucket, name)
+
+        return await self._committer.run(delete)
 
     # -- objects ---------------------------------------------------------------------------
 
