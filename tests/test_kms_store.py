@@ -117,7 +117,6 @@ def test_everything_survives_reopen(db_path: Path) -> None:
         assert s.get_alias(alias_arn(REGION, ACCOUNT, "alias/app")) == make_alias(
             "alias/app", key.key_id)
         assert s.get_grant(grant.grant_id) == grant
-        assert s.get_grant_by_token(grant.grant_token) == grant
         assert s.get_import_params(ext.key_id) == params
         assert s.get_key(str(uuid.uuid4())) is None
 
@@ -434,7 +433,6 @@ def test_grants(store: KeyStore) -> None:
     retirable = store.list_retirable_grants("arn:aws:iam::1:role/ret", limit=100)
     assert retirable == sorted([*by_id[:1], *by_id[2:], named], key=lambda g: g.grant_id)
     assert store.get_grant("0" * 64) is None
-    assert store.get_grant_by_token("nope") is None
 
 
 def test_import_params_put_replaces(store: KeyStore) -> None:
@@ -447,9 +445,6 @@ def test_import_params_put_replaces(store: KeyStore) -> None:
     assert store.get_import_params(key.key_id) == second
     with pytest.raises(NotFound):
         store.put_import_params(dataclasses.replace(first, key_id=str(uuid.uuid4())))
-    assert store.delete_import_params(key.key_id) is True
-    assert store.delete_import_params(key.key_id) is False
-    assert store.get_import_params(key.key_id) is None
 
 
 def test_closed_store_refuses(db_path: Path) -> None:

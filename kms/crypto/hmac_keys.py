@@ -19,7 +19,6 @@ IMPORT_LENGTHS = {
 }
 _ALGORITHMS = {"HMAC_SHA_224": "sha224", "HMAC_SHA_256": "sha256",
                "HMAC_SHA_384": "sha384", "HMAC_SHA_512": "sha512"}
-MAC_ALGORITHMS = tuple(_ALGORITHMS)
 
 
 def _check_spec(spec: str) -> None:

@@ -17,10 +17,6 @@ from kms.store.records import DISABLED, ENABLED, PENDING_DELETION, PENDING_IMPOR
 MAX_TAGS = 50
 
 
-def _marker(text: str | None) -> str | None:
-    return text
-
-
 class KeyOps(ServiceBase):
     def create_key(self, caller: Caller, *, policy: str | None = None,
                    description: str = "", key_usage: str | None = None,

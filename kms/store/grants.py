@@ -24,10 +24,6 @@ class GrantsMixin(Database):
         row = self._row(f"{_SELECT_GRANT} WHERE grant_id = ?", (grant_id,))
         return rows.grant_from_row(row) if row else None
 
-    def get_grant_by_token(self, grant_token: str) -> GrantRecord | None:
-        row = self._row(f"{_SELECT_GRANT} WHERE grant_token = ?", (grant_token,))
-        return rows.grant_from_row(row) if row else None
-
     def find_grants_by_name(self, key_id: str, name: str) -> list[GrantRecord]:
         """Grants on a key with this Name (CreateGrant's idempotency check)."""
         sql = f"{_SELECT_GRANT} WHERE key_id = ? AND name = ? ORDER BY created, grant_id"
@@ -85,5 +81,3 @@ class GrantsMixin(Database):
                         (key_id,))
         return rows.import_from_row(row) if row else None
 
-    def delete_import_params(self, key_id: str) -> bool:
-        return self._write("DELETE FROM import_params WHERE key_id = ?", (key_id,)) > 0

@@ -15,7 +15,6 @@ DISABLED = "Disabled"
 PENDING_DELETION = "PendingDeletion"
 PENDING_IMPORT = "PendingImport"
 UNAVAILABLE = "Unavailable"
-KEY_STATES = frozenset({ENABLED, DISABLED, PENDING_DELETION, PENDING_IMPORT, UNAVAILABLE})
 
 
 def key_arn(region: str, account: str, key_id: str, partition: str = "aws") -> str:

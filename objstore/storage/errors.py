@@ -61,10 +61,6 @@ class EntityTooSmall(StorageError):
         self.min_size = min_size
 
 
-class BlobMissing(StorageError):
-    """A blob the metadata points at is gone from disk (damage outside our control)."""
-
-
 class PreconditionFailed(StorageError):
     """A conditional write (If-Match / If-None-Match) found the key in another state."""
 
