@@ -31,6 +31,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--secret-key", default=os.environ.get("OBJSTORE_SECRET_KEY",
                                                             DEFAULT_SECRET_KEY))
     run.add_argument("--region", default="us-east-1")
+    run.add_argument("--domain", default="localhost",
+                     help="virtual-hosted style: requests to BUCKET.DOMAIN[:PORT] address BUCKET "
+                          "(path style always works)")
     run.add_argument("--users-file", type=Path, default=None,
                      help="identities file (default: DATA_DIR/identities.json)")
     run.add_argument("--shutdown-grace", type=float, default=SHUTDOWN_GRACE,
@@ -91,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     options = ServeOptions(host=args.host, port=args.port, data_dir=args.data_dir,
                            access_key=args.access_key, secret_key=args.secret_key,
                            region=args.region, users_file=args.users_file,
+                           domain=args.domain,
                            shutdown_grace=args.shutdown_grace)
     asyncio.run(serve(options))
     return 0

@@ -38,6 +38,7 @@ class ServeOptions:
     secret_key: str
     region: str
     users_file: Path | None = None
+    domain: str = "localhost"
     shutdown_grace: float = SHUTDOWN_GRACE
 
 
@@ -66,7 +67,8 @@ async def serve(options: ServeOptions) -> None:
     kms_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="objstore-kms")
     kms = KmsService(options.data_dir, account_id=admin.account_id, region=options.region)
     app = build_app(ServerContext(store=store, identities=identities, executor=executor,
-                                  region=options.region, kms=kms, kms_api=KmsApi(kms),
+                                  region=options.region, domain=options.domain,
+                                  kms=kms, kms_api=KmsApi(kms),
                                   kms_executor=kms_executor))
     due_work = asyncio.create_task(_run_due_work(kms, kms_executor))
     runner = web.AppRunner(app, access_log_class=AccessLogger,

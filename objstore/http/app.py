@@ -25,6 +25,7 @@ from objstore.http.request import (
     parse_query,
     parse_target,
     split_raw_path,
+    virtual_host_bucket,
 )
 from objstore.http.router import resolve
 
@@ -110,18 +111,19 @@ async def _dispatch(request: web.Request, request_id: str) -> web.StreamResponse
     if foreign is not None:
         return foreign
     raw_path, raw_query = split_raw_path(request.raw_path)
+    vhost_bucket = virtual_host_bucket(request.headers.get("Host"), ctx.domain)
     try:
         auth = authenticate(
             RequestToVerify(method=request.method, raw_path=raw_path, raw_query=raw_query,
-                            headers=request.headers),
+                            headers=request.headers, vhost_bucket=vhost_bucket),
             ctx.identities, service="s3", now=dt.datetime.now(dt.UTC))
     except AuthError as exc:
         raise from_auth(exc) from None
     query = parse_query(raw_query)
-    if admin.is_admin_path(raw_path):
+    if vhost_bucket is None and admin.is_admin_path(raw_path):
         request[OPERATION] = "Admin"
         return await admin.handle(ctx, request.method, raw_path, query)
-    bucket, key = parse_target(raw_path)
+    bucket, key = parse_target(raw_path, vhost_bucket)
     headers = merged_headers(request, auth.query_headers)
     operation, handler = resolve(request.method, bucket, key, query, headers)
     request[OPERATION] = operation

@@ -21,6 +21,7 @@ class ServerContext:
     identities: IdentityStore
     executor: Executor
     region: str
+    domain: str  # virtual-hosted requests: Host `bucket.<domain>`
     kms: KmsService
     kms_api: KmsApi
     kms_executor: Executor  # one thread: KMS calls run one at a time

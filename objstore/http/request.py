@@ -45,12 +45,28 @@ def split_raw_path(raw_path: str) -> tuple[str, str]:
     return path, query
 
 
-def parse_target(raw_path: str) -> tuple[str | None, str | None]:
-    """(bucket, key) from a path-style raw path; key decoded once, byte for byte."""
+def virtual_host_bucket(host: str | None, domain: str) -> str | None:
+    """The bucket of a virtual-hosted request (`bucket.<domain>[:port]`), else None."""
+    if not host or not domain:
+        return None
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    suffix = "." + domain
+    if name.lower().endswith(suffix) and len(name) > len(suffix):
+        return name[: -len(suffix)]
+    return None
+
+
+def parse_target(raw_path: str,
+                 vhost_bucket: str | None = None) -> tuple[str | None, str | None]:
+    """(bucket, key) from the raw path (path style: /bucket/key; virtual-hosted: /key with
+    the bucket from the Host header); the key decoded once, byte for byte."""
     if not raw_path.startswith("/"):
         raise S3Error("InvalidURI")
-    bucket_part, slash, key_part = raw_path[1:].partition("/")
-    bucket = _decode(bucket_part) or None
+    if vhost_bucket is not None:
+        bucket, key_part, slash = vhost_bucket, raw_path[1:], True
+    else:
+        bucket_part, slash_text, key_part = raw_path[1:].partition("/")
+        bucket, slash = _decode(bucket_part) or None, bool(slash_text)
     key = _decode(key_part) if slash and key_part else None
     if key is not None and len(key.encode()) > MAX_KEY_BYTES:
         raise S3Error("KeyTooLongError", Size=str(len(key.encode())),
