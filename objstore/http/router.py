@@ -23,6 +23,10 @@ UNSUPPORTED = frozenset({
 })
 
 
+SSE_HEADER_PREFIXES = ("x-amz-server-side-encryption",
+                       "x-amz-copy-source-server-side-encryption")
+
+
 def resolve(method: str, bucket: str | None, key: str | None, query: Mapping[str, str],
             headers: Mapping[str, str]) -> tuple[str, Handler]:
     """(operation name, handler); S3Error for what we cannot serve."""
@@ -30,6 +34,11 @@ def resolve(method: str, bucket: str | None, key: str | None, query: Mapping[str
     if unsupported:
         raise S3Error("NotImplemented", f"The {unsupported[0]} sub-resource is not "
                       "implemented by this server.")
+    sse = sorted(name for name in headers if name.lower().startswith(SSE_HEADER_PREFIXES))
+    if sse:  # refuse rather than store in clear what the client asked to be encrypted
+        raise S3Error("NotImplemented", "Server-side encryption is not implemented by this "
+                      f"server yet (header {sse[0]}); nothing was stored.",
+                      Header=sse[0])
     if bucket is None:
         if method == "GET":
             return "ListBuckets", buckets.list_buckets
