@@ -66,3 +66,15 @@ def test_the_cli_and_the_clock(server_factory) -> None:
         kms.describe_key(KeyId=key)
     audit = _cli(proc, "audit", "--key", key)
     assert "DeleteKey" in audit and "ScheduleKeyDeletion" in audit
+
+
+def test_public_key_export_for_ssh(server) -> None:
+    kms = make_client(server.endpoint, "kms")
+    key = kms.create_key(KeySpec="RSA_2048", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    ssh = _cli(server, "public-key", key, "--format", "openssh").strip()
+    assert ssh.startswith("ssh-rsa AAAA") and ssh.endswith(key)
+    pem = _cli(server, "public-key", key)
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----")
+    ecc = kms.create_key(KeySpec="ECC_NIST_P256", KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+    assert _cli(server, "public-key", ecc, "--format", "openssh").startswith(
+        "ecdsa-sha2-nistp256 ")
