@@ -602,17 +602,3 @@ def test_objects_survive_restart(server_factory: Callable[..., ServerProcess]) -
         assert got["Metadata"] == {"key-name": key.encode("unicode_escape").decode()}
     assert_error(client_error(client.get_object, Bucket="persist", Key="../odd"),
                  "NoSuchKey", 404)
-
-
-@pytest.mark.parametrize("extra", [
-    {"ServerSideEncryption": "aws:kms"},
-    {"ServerSideEncryption": "AES256"},
-    {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": "k" * 32},
-])
-def test_encryption_requests_are_refused_not_ignored(fresh_s3, bucket: str,
-                                                     extra: dict) -> None:
-    """Until server-side encryption is wired in, a request for it must fail clearly:
-    storing the bytes in clear would pretend."""
-    error = client_error(fresh_s3.put_object, Bucket=bucket, Key="secret", Body=b"x", **extra)
-    assert_error(error, "NotImplemented", 501)
-    assert fresh_s3.list_objects_v2(Bucket=bucket)["KeyCount"] == 0

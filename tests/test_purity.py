@@ -1,6 +1,7 @@
-"""The pure layers stay pure: objstore.crypto (the stream format) and objstore.sse (SSE
-decisions) import no I/O modules or other layers and call no open()/print(); `os` only
-for os.urandom. import-linter checks the layering; this checks what it cannot see."""
+"""The pure layers stay pure: objstore.crypto (the stream format) and objstore.sse's
+decisions (all but engine.py, which calls the KMS, and streams.py, the stream glue) import
+no I/O modules or other layers and call no open()/print(); `os` only for os.urandom.
+import-linter checks the layering; this checks what it cannot see."""
 
 from __future__ import annotations
 
@@ -18,8 +19,9 @@ PACKAGES = {
             {"__init__", "errors", "request", "headers", "customer_key", "model"}),
 }
 FORBIDDEN_CALLS = {"open", "print", "input", "eval", "exec"}
+NOT_PURE = {"engine.py", "streams.py"}  # the KMS calls and the framed-stream glue
 MODULES = [(package, path) for package in PACKAGES
-           for path in sorted((ROOT / package).glob("*.py"))]
+           for path in sorted((ROOT / package).glob("*.py")) if path.name not in NOT_PURE]
 
 
 @pytest.mark.parametrize("package", PACKAGES)

@@ -12,11 +12,12 @@ from kms.service.grants import GrantOps
 from kms.service.importing import ImportOps
 from kms.service.keys import KeyOps
 from kms.service.rotation import RotationOps
+from kms.service.store_key import StoreKeyOps
 from kms.service.usage import UsageOps
 
 
 class KmsService(KeyOps, AliasOps, CryptoOps, AsymmetricOps, GrantOps, RotationOps,
-                 ImportOps, UsageOps):
+                 ImportOps, UsageOps, StoreKeyOps):
     """The embedded KMS. Construct with the data directory; call `close()` at the end."""
 
     def advance_clock(self, days: float) -> float:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from objstore.auth.errors import AuthError
+from objstore.crypto import IntegrityError
 from objstore.integrity.checksums import UnknownChecksum
+from objstore.sse.errors import SseError
 from objstore.storage import errors as storage
 
 # code -> (HTTP status, AWS's usual message)
@@ -142,6 +144,11 @@ def from_domain(exc: Exception) -> S3Error | None:
             return S3Error("PreconditionFailed", Condition=exc.condition)
         case AuthError():
             return from_auth(exc)
+        case SseError():
+            return S3Error(exc.code, exc.message, status=exc.status, **exc.extra)
+        case IntegrityError():
+            return S3Error("InternalError", "The stored object failed authentication: it "
+                           "was damaged on disk. No data was returned from the damaged part.")
         case UnknownChecksum():
             return S3Error("InvalidRequest", f"The checksum algorithm {exc.args[0]!r} is not "
                            "supported; use one of CRC32, CRC32C, CRC64NVME, SHA1, SHA256, "

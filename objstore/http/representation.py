@@ -75,11 +75,15 @@ def object_headers(record: ObjectRecord, *, with_checksum: bool,
     return headers
 
 
+def checksum_values(values: dict[str, str]) -> dict[str, str]:
+    """x-amz-checksum-* headers for algorithm -> value pairs."""
+    return {checksums.header_name(k): v for k, v in values.items()}
+
+
 def checksum_headers(record: ObjectRecord, part_number: int | None) -> dict[str, str]:
     if part_number is not None and record.part_checksums:
-        values = record.part_checksums[part_number - 1]
-        return {checksums.header_name(k): v for k, v in values.items()}
-    headers = {checksums.header_name(k): v for k, v in record.checksums.items()}
+        return checksum_values(record.part_checksums[part_number - 1])
+    headers = checksum_values(record.checksums)
     if headers and record.checksum_type:
         headers["x-amz-checksum-type"] = record.checksum_type
     return headers

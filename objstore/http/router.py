@@ -25,6 +25,7 @@ UNSUPPORTED = frozenset({
 
 SSE_HEADER_PREFIXES = ("x-amz-server-side-encryption",
                        "x-amz-copy-source-server-side-encryption")
+SSE_READY = frozenset({"PutObject", "GetObject", "HeadObject"})
 
 
 def resolve(method: str, bucket: str | None, key: str | None, query: Mapping[str, str],
@@ -34,11 +35,18 @@ def resolve(method: str, bucket: str | None, key: str | None, query: Mapping[str
     if unsupported:
         raise S3Error("NotImplemented", f"The {unsupported[0]} sub-resource is not "
                       "implemented by this server.")
+    operation, handler = _resolve(method, bucket, key, query, headers)
     sse = sorted(name for name in headers if name.lower().startswith(SSE_HEADER_PREFIXES))
-    if sse:  # refuse rather than store in clear what the client asked to be encrypted
-        raise S3Error("NotImplemented", "Server-side encryption is not implemented by this "
-                      f"server yet (header {sse[0]}); nothing was stored.",
-                      Header=sse[0])
+    if sse and operation not in SSE_READY:
+        # refuse rather than store in clear what the client asked to be encrypted
+        raise S3Error("NotImplemented", f"Server-side encryption on {operation} is not "
+                      f"implemented by this server yet (header {sse[0]}); nothing was "
+                      "stored.", Header=sse[0])
+    return operation, handler
+
+
+def _resolve(method: str, bucket: str | None, key: str | None, query: Mapping[str, str],
+             headers: Mapping[str, str]) -> tuple[str, Handler]:
     if bucket is None:
         if method == "GET":
             return "ListBuckets", buckets.list_buckets

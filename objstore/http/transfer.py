@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator, Iterator
 
 from aiohttp import web
 
@@ -19,8 +20,10 @@ from objstore.http.body import (
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error
 from objstore.integrity.digests import BodyDigests
+from objstore.sse.streams import SealingWriter, decrypt_range
 from objstore.storage.blobs import BlobWriter
 from objstore.storage.records import ObjectRecord
+from objstore.storage.store import ObjectReader
 
 MAX_COPY_SIZE = 5 * 1024**3
 
@@ -28,28 +31,63 @@ MAX_COPY_SIZE = 5 * 1024**3
 SMALL_RESPONSE = 256 * 1024
 
 
-async def read_range(ctx: ServerContext, record: ObjectRecord, start: int, end: int) -> bytes:
+async def _plaintext(ctx: ServerContext, reader: ObjectReader, start: int, end: int,
+                     data_key: bytes | None) -> AsyncIterator[bytes]:
+    """The object's plaintext start..end: stored bytes as they are, or (with a data key)
+    decrypted frame batch by frame batch in a worker thread."""
+    if data_key is None:
+        async for chunk in reader.iter_range(start, end):
+            yield chunk
+        return
+    assert len(reader.record.segments) == 1, "encrypted objects are single-part (for now)"
+    loop = asyncio.get_running_loop()
+    size = reader.record.segments[0].size
+
+    def pieces() -> Iterator[bytes]:
+        return decrypt_range(data_key, lambda offset, length: reader.read_blocking(
+            0, offset, length), size, reader.stored_size(0), start, end)
+
+    generator = await loop.run_in_executor(ctx.executor, pieces)
+    while (piece := await loop.run_in_executor(ctx.executor, next, generator, None)) \
+            is not None:
+        yield piece
+
+
+async def read_range(ctx: ServerContext, record: ObjectRecord, start: int, end: int,
+                     data_key: bytes | None = None) -> bytes:
     """A small range whole: the response then goes out in one write, headers and body."""
     assert end - start <= SMALL_RESPONSE
     async with ctx.store.reader(record) as reader:
-        return b"".join([chunk async for chunk in reader.iter_range(start, end)])
+        return b"".join([chunk async for chunk in _plaintext(ctx, reader, start, end,
+                                                             data_key)])
 
 
 async def send_range(request: web.Request, response: web.StreamResponse, ctx: ServerContext,
-                     record: ObjectRecord, start: int, end: int) -> None:
-    """Stream bytes start..end of the object after `response.prepare`."""
+                     record: ObjectRecord, start: int, end: int,
+                     data_key: bytes | None = None) -> None:
+    """Stream bytes start..end of the object after `response.prepare`. A failure once the
+    headers are out (a damaged frame) cuts the connection: the client sees a short body,
+    never a wrong byte, and does not wait for bytes that will not come."""
     async with ctx.store.reader(record) as reader:
         await response.prepare(request)
-        async for chunk in reader.iter_range(start, end):
-            await response.write(chunk)
+        try:
+            async for chunk in _plaintext(ctx, reader, start, end, data_key):
+                await response.write(chunk)
+        except Exception:
+            if request.transport is not None:
+                request.transport.close()
+            raise
     await response.write_eof()
 
 
 async def receive_into_blob(ctx: ServerContext, request: web.Request, plan: BodyPlan,
-                            auth: AuthContext) -> tuple[str, BodyResult]:
-    """A request body into a new blob, verified and published (discarded on any failure).
-    A body of one slice or less is read first, then handled in a single thread hop: file,
-    digests, checks, fsync and rename together (small PUTs are mostly such hops)."""
+                            auth: AuthContext,
+                            data_key: bytes | None = None) -> tuple[str, BodyResult]:
+    """A request body into a new blob, verified and published (discarded on any failure);
+    sealed in the framed stream format when a data key is given (digests are always of
+    the plaintext). A body of one slice or less is read first, then handled in a single
+    thread hop: file, digests, checks, fsync and rename together."""
+    loop = asyncio.get_running_loop()
     if plan.wire_length is not None and plan.wire_length <= SLICE:
         await send_continue(request)
         data = await read_slice(request)
@@ -57,18 +95,26 @@ async def receive_into_blob(ctx: ServerContext, request: web.Request, plan: Body
         def whole() -> tuple[str, BodyResult]:
             writer = ctx.store.blobs.writer()
             try:
-                processor = BodyProcessor(plan, auth, writer.write)
+                sealing = SealingWriter(data_key, writer.write) if data_key else None
+                processor = BodyProcessor(plan, auth, sealing.write if sealing
+                                          else writer.write)
                 processor.everything(data)
                 result = processor.finish(len(data))
+                if sealing:
+                    sealing.finish()
                 return writer.publish(), result
             except BaseException:
                 writer.discard()
                 raise
 
-        return await asyncio.get_running_loop().run_in_executor(ctx.executor, whole)
+        return await loop.run_in_executor(ctx.executor, whole)
     writer = await ctx.store.new_blob()
     try:
-        result = await receive(request, plan, auth, writer.write, ctx.executor)
+        sealing = SealingWriter(data_key, writer.write) if data_key else None
+        result = await receive(request, plan, auth, sealing.write if sealing else writer.write,
+                               ctx.executor)
+        if sealing:
+            await loop.run_in_executor(ctx.executor, sealing.finish)
         await ctx.store.publish(writer)
     except BaseException:
         writer.discard()

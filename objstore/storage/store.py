@@ -354,6 +354,14 @@ class ObjectReader:
         return await loop.run_in_executor(self._store.executor, self._pread, segment, offset,
                                           length)
 
+    def read_blocking(self, segment: int, offset: int, length: int) -> bytes:
+        """`read` for code already running in a worker thread."""
+        return self._pread(segment, offset, length)
+
+    def stored_size(self, segment: int) -> int:
+        """Bytes the segment's blob holds on disk (blocking)."""
+        return self._store.blobs.stored_size(self._blobs[segment])
+
     def _pread(self, segment: int, offset: int, length: int) -> bytes:
         fd = self._fds.get(segment)
         if fd is None:

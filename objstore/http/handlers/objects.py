@@ -7,7 +7,7 @@ import urllib.parse
 
 from aiohttp import web
 
-from objstore.http import conditions, representation
+from objstore.http import conditions, encryption, representation
 from objstore.http.body import plan_body, read_small
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error, from_domain, invalid_argument
@@ -24,6 +24,7 @@ from objstore.http.transfer import (
 from objstore.http.xml import child, children, document, element, elements, iso_time, parse_xml
 from objstore.integrity import checksums
 from objstore.integrity.digests import DEFAULT_CHECKSUM
+from objstore.sse.headers import response_headers
 from objstore.storage.records import ObjectRecord, Segment
 
 MAX_DELETE_KEYS = 1000
@@ -40,16 +41,26 @@ async def put_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     meta = representation.user_metadata(req.headers)
     condition = conditions.write_condition(req.headers, bucket, key)
     plan = plan_body(req.headers, req.auth)
-    blob, result = await receive_into_blob(ctx, req.http, plan, req.auth)
+    data_key, key_md5 = await encryption.write_key(ctx, req, "PutObject")
+    blob, result = await receive_into_blob(ctx, req.http, plan, req.auth,
+                                           data_key.key if data_key else None)
     record = ObjectRecord(
-        bucket=bucket, key=key, size=result.size, etag=result.etag,
+        bucket=bucket, key=key, size=result.size,
+        etag=data_key.etag(result.md5) if data_key else result.etag,
         last_modified=time.time(), segments=[Segment(blob, result.size)],
         owner=req.identity.arn, headers=headers, user_meta=meta,
-        checksums=result.checksums, checksum_type="FULL_OBJECT")
+        # an encrypted object keeps no plaintext checksum in clear
+        checksums={} if data_key else result.checksums,
+        checksum_type=None if data_key else "FULL_OBJECT",
+        attrs={"sse": data_key.attrs} if data_key else {})
     await ctx.store.commit_object(record, condition)
     response = {"ETag": f'"{record.etag}"'}
     if plan.explicit_checksum:
-        response.update(representation.checksum_headers(record, None))
+        response.update(representation.checksum_values(result.checksums) if data_key
+                        else representation.checksum_headers(record, None))
+    if data_key:
+        response.update(response_headers(data_key.stored, "PutObject",
+                                         customer_key_md5=key_md5))
     return empty(headers=response)
 
 
@@ -104,21 +115,25 @@ async def _read_object(ctx: ServerContext, req: S3Request, *,
             raise
         return empty(304, headers={"ETag": f'"{record.etag}"', "Last-Modified":
                                    representation.http_date(record.last_modified)})
+    operation = "GetObject" if send_body else "HeadObject"
+    data_key, read = await encryption.read_key(ctx, req, record, operation,
+                                               need_key=send_body)
     start, end, partial = _read_target(req, record, part_number)
     headers = representation.object_headers(
         record, with_checksum=_checksum_requested(req) and (not partial or part_number is not None),
         part_number=part_number)
+    headers.update(encryption.headers_for(record, operation, read))
     representation.apply_overrides(headers, req.query)
     status = 206 if partial else 200
     if partial:
         headers["Content-Range"] = f"bytes {start}-{end - 1}/{record.size}"
     if send_body and end - start <= SMALL_RESPONSE:
-        body = await read_range(ctx, record, start, end)
+        body = await read_range(ctx, record, start, end, data_key)
         return web.Response(status=status, headers=headers, body=body)
     response = web.StreamResponse(status=status, headers=headers)
     response.content_length = end - start
     if send_body:
-        await send_range(req.http, response, ctx, record, start, end)
+        await send_range(req.http, response, ctx, record, start, end, data_key)
     else:
         await response.prepare(req.http)
         await response.write_eof()
@@ -180,6 +195,7 @@ def source_record(ctx: ServerContext, req: S3Request) -> ObjectRecord:
     record = ctx.store.object(bucket, key)
     conditions.check_read(req.headers, record.etag, record.last_modified,
                           prefix="x-amz-copy-source-")
+    encryption.refuse_encrypted_source(record)
     return record
 
 

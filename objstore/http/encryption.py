@@ -1,0 +1,69 @@
+"""The handlers' side of server-side encryption: plan from the request, get the data key
+from the SSE engine (in the KMS's worker thread), and the response headers."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from typing import Any
+
+from objstore.http.context import ServerContext
+from objstore.http.errors import S3Error
+from objstore.http.request import S3Request
+from objstore.sse import engine
+from objstore.sse.engine import DataKey
+from objstore.sse.headers import response_headers
+from objstore.sse.model import ReadRequest
+from objstore.sse.request import plan_read, plan_write
+from objstore.storage.records import ObjectRecord
+
+
+async def _in_kms(ctx: ServerContext, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    return await asyncio.get_running_loop().run_in_executor(
+        ctx.kms_executor, functools.partial(fn, *args, **kwargs))
+
+
+def _caller(ctx: ServerContext, req: S3Request) -> engine.Caller:
+    identity = req.identity
+    return engine.kms_caller(identity.arn, identity.account_id, identity.name, ctx.region,
+                             req.request_id)
+
+
+async def write_key(ctx: ServerContext, req: S3Request, operation: str) -> tuple[
+        DataKey | None, str | None]:
+    """The data key for a write that asks for encryption (None: stored as sent), and the
+    SSE-C key MD5 to echo. Objects are encrypted only when the request asks for it; the
+    bucket default (SSE-S3 on AWS) comes with bucket encryption settings."""
+    plan = plan_write(req.headers, operation=operation, bucket_default=None,
+                      secure=req.http.secure, require_tls_for_ssec=False)
+    if not plan.explicit:
+        return None, None
+    data_key = await _in_kms(ctx, engine.new_data_key, ctx.kms, _caller(ctx, req), plan,
+                             bucket=req.require_bucket(), key=req.require_key())
+    return data_key, plan.customer_key_md5
+
+
+async def read_key(ctx: ServerContext, req: S3Request, record: ObjectRecord, operation: str,
+                   *, need_key: bool) -> tuple[bytes | None, ReadRequest]:
+    """Check a read's SSE headers against how the object is stored; the data key when the
+    object is encrypted and the body is wanted (a HEAD of an SSE-C object still checks the
+    customer key)."""
+    attrs = record.attrs.get("sse")
+    read = plan_read(req.headers, operation=operation,
+                     stored_mode=attrs["mode"] if attrs else None, secure=req.http.secure,
+                     require_tls_for_ssec=False)
+    if not attrs or not (need_key or read.customer_key is not None):
+        return None, read
+    key = await _in_kms(ctx, engine.open_data_key, ctx.kms, _caller(ctx, req), attrs, read)
+    return key, read
+
+
+def headers_for(record: ObjectRecord, operation: str, read: ReadRequest) -> dict[str, str]:
+    return response_headers(engine.stored_of(record.attrs.get("sse")), operation,
+                            customer_key_md5=read.customer_key_md5)
+
+
+def refuse_encrypted_source(record: ObjectRecord) -> None:
+    if record.attrs.get("sse"):
+        raise S3Error("NotImplemented", "Copying an encrypted object is not implemented by "
+                      "this server yet.")

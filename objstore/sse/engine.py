@@ -1,0 +1,141 @@
+"""From a planned write to a data key, and from a stored object back to it: the one place
+the object store calls the KMS (in-process, as S3 calls KMS on AWS, marked as invoked by
+S3 and tied to the S3 request id). Blocking: run these in the KMS's worker thread.
+
+What is kept with an object (ObjectRecord.attrs["sse"], JSON):
+  mode, kms_key_arn, context (the user's pairs), bucket_key_enabled   (what S3 reports)
+  kms_context (the full context given to the KMS), wrapped_key (base64), material_id
+  customer_key_salt, customer_key_fingerprint (base64; SSE-C: never the key itself)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from kms.service.caller import Caller
+from kms.service.errors import KmsError
+from kms.service.service import KmsService
+from objstore.sse import context as ctx
+from objstore.sse import customer_key, names
+from objstore.sse.errors import SseError
+from objstore.sse.model import ReadRequest, StoredEncryption, WriteRequest
+from objstore.sse.request import stored_encryption
+
+DEFAULT_KMS_KEY = "alias/aws/s3"
+S3_SERVICE = "s3.amazonaws.com"
+
+
+@dataclass(frozen=True)
+class DataKey:
+    """A plaintext data key (memory only) and what to store with the object."""
+
+    key: bytes
+    stored: StoredEncryption
+    attrs: dict[str, Any]
+
+    def etag(self, md5: bytes) -> str:
+        """S3's ETag: the MD5 for SSE-S3; for SSE-KMS and SSE-C a stable value that is not
+        the MD5 of the data (the MD5 would leak what the plaintext is)."""
+        if self.stored.mode == names.AES256:
+            return md5.hex()
+        return hmac.new(self.key, b"etag" + md5, hashlib.sha256).digest()[:16].hex()
+
+
+def kms_caller(identity_arn: str, account_id: str, user_name: str, region: str,
+               request_id: str) -> Caller:
+    return Caller(arn=identity_arn, account_id=account_id, user_name=user_name,
+                  region=region, invoked_by=S3_SERVICE, request_id=request_id)
+
+
+def new_data_key(kms: KmsService, caller: Caller, plan: WriteRequest, *, bucket: str,
+                 key: str) -> DataKey:
+    mode = plan.mode
+    if mode == names.SSE_C:
+        assert plan.customer_key is not None
+        salt = customer_key.new_salt()
+        stored = stored_encryption(plan, customer_key_salt=salt)
+        return DataKey(customer_key.derive_data_key(plan.customer_key, salt), stored,
+                       _attrs(stored))
+    full_context = ctx.kms_context(plan.context, bucket=bucket, key=key, bucket_key=False)
+    if mode == names.AES256:
+        data_key = os.urandom(32)
+        wrapped = kms.seal_with_store_key(data_key, full_context)
+        stored = stored_encryption(plan)
+        return DataKey(data_key, stored, _attrs(stored, full_context, wrapped))
+    if mode == names.KMS:
+        try:
+            made = kms.generate_data_key(caller, key_id=plan.kms_key_id or DEFAULT_KMS_KEY,
+                                         key_spec="AES_256",
+                                         encryption_context=full_context)
+        except KmsError as error:
+            raise kms_failure(error) from None
+        stored = stored_encryption(plan, kms_key_arn=made["KeyId"])
+        return DataKey(made["Plaintext"], stored,
+                       _attrs(stored, full_context, made["CiphertextBlob"],
+                              made.get("KeyMaterialId")))
+    raise SseError("NotImplemented", f"{mode} is not implemented by this server yet.", 501,
+                   {})
+
+
+def open_data_key(kms: KmsService, caller: Caller, attrs: dict[str, Any],
+                  read: ReadRequest) -> bytes:
+    """The data key of a stored object (SSE-C: after checking the request's key)."""
+    mode = attrs["mode"]
+    if mode == names.SSE_C:
+        assert read.customer_key is not None
+        salt = base64.b64decode(attrs["customer_key_salt"])
+        customer_key.check(read.customer_key, salt,
+                           base64.b64decode(attrs["customer_key_fingerprint"]))
+        return customer_key.derive_data_key(read.customer_key, salt)
+    wrapped = base64.b64decode(attrs["wrapped_key"])
+    try:
+        if mode == names.AES256:
+            return kms.open_with_store_key(wrapped, attrs["kms_context"])
+        return kms.decrypt(caller, ciphertext_blob=wrapped,
+                           encryption_context=attrs["kms_context"])["Plaintext"]
+    except KmsError as error:
+        raise kms_failure(error) from None
+
+
+def stored_of(attrs: dict[str, Any] | None) -> StoredEncryption | None:
+    if not attrs:
+        return None
+    return StoredEncryption(attrs["mode"], kms_key_arn=attrs.get("kms_key_arn"),
+                            context=dict(attrs.get("context", {})),
+                            bucket_key_enabled=attrs.get("bucket_key_enabled", False))
+
+
+def kms_failure(error: KmsError) -> SseError:
+    """How S3 passes a KMS failure on (s3-sse.md §4.5): KMS.<Type> with status 400, and a
+    policy denial as 403 AccessDenied."""
+    if error.type_name == "AccessDeniedException":
+        return SseError("AccessDenied", error.message, 403, {})
+    return SseError(f"KMS.{error.type_name}", error.message or error.type_name, 400, {})
+
+
+def _attrs(stored: StoredEncryption, kms_context: dict[str, str] | None = None,
+           wrapped: bytes | None = None, material_id: str | None = None) -> dict[str, Any]:
+    attrs: dict[str, Any] = {"mode": stored.mode}
+    if stored.kms_key_arn:
+        attrs["kms_key_arn"] = stored.kms_key_arn
+    if stored.context:
+        attrs["context"] = dict(stored.context)
+    if stored.bucket_key_enabled:
+        attrs["bucket_key_enabled"] = True
+    if kms_context is not None:
+        attrs["kms_context"] = kms_context
+    if wrapped is not None:
+        attrs["wrapped_key"] = base64.b64encode(wrapped).decode()
+    if material_id:
+        attrs["material_id"] = material_id
+    if stored.customer_key_salt is not None:
+        attrs["customer_key_salt"] = base64.b64encode(stored.customer_key_salt).decode()
+    if stored.customer_key_fingerprint is not None:
+        attrs["customer_key_fingerprint"] = base64.b64encode(
+            stored.customer_key_fingerprint).decode()
+    return attrs
