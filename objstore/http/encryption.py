@@ -8,12 +8,12 @@ import functools
 from typing import Any
 
 from objstore.http.context import ServerContext
-from objstore.http.errors import S3Error
 from objstore.http.request import S3Request
 from objstore.sse import engine
 from objstore.sse.engine import DataKey
 from objstore.sse.headers import response_headers
-from objstore.sse.model import ReadRequest
+from objstore.sse.model import ReadRequest, StoredEncryption
+from objstore.sse.request import check_part as check_part_rules
 from objstore.sse.request import plan_read, plan_write
 from objstore.storage.records import ObjectRecord
 
@@ -63,7 +63,10 @@ def headers_for(record: ObjectRecord, operation: str, read: ReadRequest) -> dict
                             customer_key_md5=read.customer_key_md5)
 
 
-def refuse_encrypted_source(record: ObjectRecord) -> None:
-    if record.attrs.get("sse"):
-        raise S3Error("NotImplemented", "Copying an encrypted object is not implemented by "
-                      "this server yet.")
+def check_part(req: S3Request, operation: str) -> None:
+    """A part's SSE-C headers against its upload. Multipart uploads are not encrypted yet
+    (CreateMultipartUpload refuses SSE), so a part carrying an SSE-C key gets AWS's answer
+    for a key the upload did not ask for."""
+    plan = plan_write(req.headers, operation=operation, bucket_default=None,
+                      secure=req.http.secure, require_tls_for_ssec=False)
+    check_part_rules(plan, StoredEncryption(None))

@@ -25,7 +25,8 @@ UNSUPPORTED = frozenset({
 
 SSE_HEADER_PREFIXES = ("x-amz-server-side-encryption",
                        "x-amz-copy-source-server-side-encryption")
-SSE_READY = frozenset({"PutObject", "GetObject", "HeadObject"})
+SSE_READY = frozenset({"PutObject", "GetObject", "HeadObject", "CopyObject", "UploadPart",
+                       "UploadPartCopy"})
 
 
 def resolve(method: str, bucket: str | None, key: str | None, query: Mapping[str, str],

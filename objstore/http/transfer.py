@@ -123,23 +123,30 @@ async def receive_into_blob(ctx: ServerContext, request: web.Request, plan: Body
 
 
 async def copy_into_blob(ctx: ServerContext, record: ObjectRecord, start: int, end: int,
-                         algorithm: str) -> tuple[BlobWriter, BodyDigests]:
-    """A new blob holding bytes start..end of the object (published), with its digests."""
+                         algorithm: str, *, source_key: bytes | None = None,
+                         data_key: bytes | None = None) -> tuple[BlobWriter, BodyDigests]:
+    """A new blob holding plaintext bytes start..end of the object (published), with their
+    digests: decrypted with source_key if the source is encrypted, sealed with data_key
+    if the copy is to be."""
     if end - start > MAX_COPY_SIZE:
         raise S3Error("InvalidRequest", "The specified copy source is larger than the "
                       f"maximum allowable size for a copy source: {MAX_COPY_SIZE}")
     loop = asyncio.get_running_loop()
     digests = BodyDigests(algorithms=(algorithm,))
     writer = await ctx.store.new_blob()
+    sealing = SealingWriter(data_key, writer.write) if data_key else None
+    sink = sealing.write if sealing else writer.write
 
     def process(chunk: bytes) -> None:
         digests.update(chunk)
-        writer.write(chunk)
+        sink(chunk)
 
     try:
         async with ctx.store.reader(record) as reader:
-            async for chunk in reader.iter_range(start, end):
+            async for chunk in _plaintext(ctx, reader, start, end, source_key):
                 await loop.run_in_executor(ctx.executor, process, chunk)
+        if sealing:
+            await loop.run_in_executor(ctx.executor, sealing.finish)
         await ctx.store.publish(writer)
     except BaseException:
         writer.discard()

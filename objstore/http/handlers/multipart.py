@@ -11,7 +11,7 @@ import time
 from aiohttp import web
 from multidict import CIMultiDictProxy
 
-from objstore.http import conditions, representation
+from objstore.http import conditions, encryption, representation
 from objstore.http.body import multiple_checksums, plan_body, read_small
 from objstore.http.context import ServerContext, owner_xml
 from objstore.http.errors import S3Error, invalid_argument
@@ -83,6 +83,7 @@ def _checksum_type(value: str | None) -> str | None:
 async def upload_part(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     number = _part_number(req)
     upload = _upload(ctx, req)
+    encryption.check_part(req, "UploadPart")
     plan = plan_body(req.headers, req.auth)
     if upload.checksum_algorithm is not None:
         if plan.explicit_checksum and plan.algorithm != upload.checksum_algorithm:
@@ -103,10 +104,14 @@ async def upload_part(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
 async def upload_part_copy(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     number = _part_number(req)
     upload = _upload(ctx, req)
+    encryption.check_part(req, "UploadPartCopy")
     source = source_record(ctx, req)
     start, end = _copy_range(req.headers.get("x-amz-copy-source-range"), source.size)
+    source_key, _ = await encryption.read_key(ctx, req, source, "UploadPartCopy",
+                                              need_key=True)
     algorithm = upload.checksum_algorithm or DEFAULT_CHECKSUM
-    writer, digests = await copy_into_blob(ctx, source, start, end, algorithm)
+    writer, digests = await copy_into_blob(ctx, source, start, end, algorithm,
+                                           source_key=source_key)
     part = PartRecord(upload.upload_id, number, writer.blob_id, digests.size,
                       digests.md5.hex(), time.time(), checksums=digests.checksums())
     await ctx.store.commit_part(part)

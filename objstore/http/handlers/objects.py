@@ -195,7 +195,6 @@ def source_record(ctx: ServerContext, req: S3Request) -> ObjectRecord:
     record = ctx.store.object(bucket, key)
     conditions.check_read(req.headers, record.etag, record.last_modified,
                           prefix="x-amz-copy-source-")
-    encryption.refuse_encrypted_source(record)
     return record
 
 
@@ -217,25 +216,34 @@ async def copy_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
         for name in ("x-amz-storage-class", "x-amz-website-redirect-location"):
             if name in req.headers:
                 headers[name] = req.headers[name]
-    if (source.bucket, source.key) == (bucket, key) and directive == "COPY" and not any(
-            name in req.headers for name in ("x-amz-storage-class",
-                                             "x-amz-website-redirect-location")):
+    data_key, key_md5 = await encryption.write_key(ctx, req, "CopyObject")
+    if (source.bucket, source.key) == (bucket, key) and directive == "COPY" and \
+            data_key is None and not any(name in req.headers for name in (
+                "x-amz-storage-class", "x-amz-website-redirect-location")):
         raise S3Error("InvalidRequest", "This copy request is illegal because it is trying to "
                       "copy an object to itself without changing the object's metadata, "
                       "storage class, website redirect location or encryption attributes.")
+    source_key, _ = await encryption.read_key(ctx, req, source, "CopyObject", need_key=True)
     algorithm = _copy_algorithm(req, source)
-    writer, digests = await copy_into_blob(ctx, source, 0, source.size, algorithm)
+    writer, digests = await copy_into_blob(ctx, source, 0, source.size, algorithm,
+                                           source_key=source_key,
+                                           data_key=data_key.key if data_key else None)
     record = ObjectRecord(
-        bucket=bucket, key=key, size=digests.size, etag=digests.md5.hex(),
+        bucket=bucket, key=key, size=digests.size,
+        etag=data_key.etag(digests.md5) if data_key else digests.md5.hex(),
         last_modified=time.time(), segments=[Segment(writer.blob_id, digests.size)],
         owner=req.identity.arn, headers=headers, user_meta=meta,
-        checksums=digests.checksums(), checksum_type="FULL_OBJECT")
+        checksums={} if data_key else digests.checksums(),
+        checksum_type=None if data_key else "FULL_OBJECT",
+        attrs={"sse": data_key.attrs} if data_key else {})
     await ctx.store.commit_object(record, condition)
     body = elements([("ETag", f'"{record.etag}"'), ("LastModified",
                      iso_time(record.last_modified))])
     body += "".join(element("Checksum" + name, value)
                     for name, value in record.checksums.items())
-    return xml_response(document("CopyObjectResult", body))
+    response = {} if data_key is None else response_headers(
+        data_key.stored, "CopyObject", customer_key_md5=key_md5)
+    return xml_response(document("CopyObjectResult", body), headers=response)
 
 
 def _copy_algorithm(req: S3Request, source: ObjectRecord) -> str:
