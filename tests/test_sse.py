@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from boto3.s3.transfer import TransferConfig
 
 from tests.conftest import assert_error, aws_cli, client_error, make_client
 
@@ -198,12 +199,47 @@ def test_parts_copied_from_encrypted_objects(s3, bucket: str) -> None:
     assert s3.get_object(Bucket=bucket, Key="assembled")["Body"].read() == big
 
 
-def test_multipart_encryption_not_yet(s3, bucket: str, ssec_key: bytes) -> None:
-    assert_error(client_error(s3.create_multipart_upload, Bucket=bucket, Key="mp",
-                              ServerSideEncryption="aws:kms"), "NotImplemented", 501)
-    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp")["UploadId"]
+@pytest.mark.parametrize("mode", ["AES256", "aws:kms", "SSE-C"])
+def test_multipart_uploads(s3, bucket: str, mode: str, ssec_key: bytes,
+                           tmp_path: Path) -> None:
+    extra = _ssec(ssec_key) if mode == "SSE-C" else {"ServerSideEncryption": mode}
+    read = _ssec(ssec_key) if mode == "SSE-C" else {}
+    source = tmp_path / "big.bin"
+    data = os.urandom(11 * 1024 * 1024) + MARKER
+    source.write_bytes(data)
+    config = TransferConfig(multipart_threshold=5 * 1024 * 1024,
+                            multipart_chunksize=5 * 1024 * 1024, max_concurrency=3)
+    s3.upload_file(str(source), bucket, "big", ExtraArgs=extra, Config=config)
+    head = s3.head_object(Bucket=bucket, Key="big", **read)
+    assert head["ETag"].endswith('-3"') and head["ContentLength"] == len(data)
+    s3.download_file(bucket, "big", str(tmp_path / "back.bin"), ExtraArgs=read,
+                     Config=config)
+    assert (tmp_path / "back.bin").read_bytes() == data
+    part = s3.get_object(Bucket=bucket, Key="big", PartNumber=2, **read)
+    assert part["Body"].read() == data[5 * 1024 * 1024:10 * 1024 * 1024]
+    across = s3.get_object(Bucket=bucket, Key="big", Range="bytes=5242000-5243000", **read)
+    assert across["Body"].read() == data[5242000:5243001]
+
+
+def test_sse_c_multipart_rules(s3, bucket: str, ssec_key: bytes) -> None:
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", **_ssec(ssec_key))
+    assert upload["SSECustomerAlgorithm"] == "AES256"
+    upload_id = upload["UploadId"]
+    assert_error(client_error(s3.upload_part, Bucket=bucket, Key="mp", UploadId=upload_id,
+                              PartNumber=1, Body=b"x"), "InvalidRequest", 400)
+    assert_error(client_error(s3.upload_part, Bucket=bucket, Key="mp", UploadId=upload_id,
+                              PartNumber=1, Body=b"x", **_ssec(os.urandom(32))),
+                 "InvalidRequest", 400)
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload_id, PartNumber=1,
+                          Body=b"only part", **_ssec(ssec_key))
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=upload_id,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1,
+                                                             "ETag": part["ETag"]}]})
+    assert s3.get_object(Bucket=bucket, Key="mp", **_ssec(ssec_key))["Body"].read() == \
+        b"only part"
+    plain = s3.create_multipart_upload(Bucket=bucket, Key="plain")["UploadId"]
     # a part with an SSE-C key for an upload that did not ask for one: AWS's refusal
-    assert_error(client_error(s3.upload_part, Bucket=bucket, Key="mp", UploadId=upload,
+    assert_error(client_error(s3.upload_part, Bucket=bucket, Key="plain", UploadId=plain,
                               PartNumber=1, Body=b"x", **_ssec(ssec_key)),
                  "InvalidRequest", 400)
 

@@ -15,7 +15,7 @@ from objstore.sse.headers import response_headers
 from objstore.sse.model import ReadRequest, StoredEncryption
 from objstore.sse.request import check_part as check_part_rules
 from objstore.sse.request import plan_read, plan_write
-from objstore.storage.records import ObjectRecord
+from objstore.storage.records import ObjectRecord, UploadRecord
 
 
 async def _in_kms(ctx: ServerContext, fn: Any, *args: Any, **kwargs: Any) -> Any:
@@ -63,10 +63,25 @@ def headers_for(record: ObjectRecord, operation: str, read: ReadRequest) -> dict
                             customer_key_md5=read.customer_key_md5)
 
 
-def check_part(req: S3Request, operation: str) -> None:
-    """A part's SSE-C headers against its upload. Multipart uploads are not encrypted yet
-    (CreateMultipartUpload refuses SSE), so a part carrying an SSE-C key gets AWS's answer
-    for a key the upload did not ask for."""
+async def part_key(ctx: ServerContext, req: S3Request, upload: UploadRecord, operation: str,
+                   *, need_key: bool = True) -> DataKey | None:
+    """A part request's SSE-C headers checked against its upload (AWS's rules), and the
+    upload's data key when its parts are sealed (None for an unencrypted upload)."""
     plan = plan_write(req.headers, operation=operation, bucket_default=None,
                       secure=req.http.secure, require_tls_for_ssec=False)
-    check_part_rules(plan, StoredEncryption(None))
+    attrs = upload.attrs.get("sse")
+    check_part_rules(plan, engine.stored_of(attrs) or StoredEncryption(None))
+    if not attrs or not need_key:
+        return None
+    read = ReadRequest(customer_key=plan.customer_key, customer_key_md5=plan.customer_key_md5)
+    key = await _in_kms(ctx, engine.open_data_key, ctx.kms, _caller(ctx, req), attrs, read)
+    return DataKey(key, engine.stored_of(attrs) or StoredEncryption(None), attrs)
+
+
+def upload_headers(req: S3Request, upload: UploadRecord, operation: str) -> dict[str, str]:
+    """SSE response headers of a part operation or completion (the upload's encryption)."""
+    attrs = upload.attrs.get("sse")
+    if not attrs:
+        return {}
+    md5 = req.headers.get("x-amz-server-side-encryption-customer-key-MD5")
+    return response_headers(engine.stored_of(attrs), operation, customer_key_md5=md5)

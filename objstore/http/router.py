@@ -26,7 +26,7 @@ UNSUPPORTED = frozenset({
 SSE_HEADER_PREFIXES = ("x-amz-server-side-encryption",
                        "x-amz-copy-source-server-side-encryption")
 SSE_READY = frozenset({"PutObject", "GetObject", "HeadObject", "CopyObject", "UploadPart",
-                       "UploadPartCopy"})
+                       "UploadPartCopy", "CreateMultipartUpload", "CompleteMultipartUpload"})
 
 
 def resolve(method: str, bucket: str | None, key: str | None, query: Mapping[str, str],

@@ -34,23 +34,33 @@ SMALL_RESPONSE = 256 * 1024
 async def _plaintext(ctx: ServerContext, reader: ObjectReader, start: int, end: int,
                      data_key: bytes | None) -> AsyncIterator[bytes]:
     """The object's plaintext start..end: stored bytes as they are, or (with a data key)
-    decrypted frame batch by frame batch in a worker thread."""
+    decrypted frame batch by frame batch in a worker thread, segment (part) by segment:
+    each part is its own sealed stream under the object's data key."""
     if data_key is None:
         async for chunk in reader.iter_range(start, end):
             yield chunk
         return
-    assert len(reader.record.segments) == 1, "encrypted objects are single-part (for now)"
     loop = asyncio.get_running_loop()
-    size = reader.record.segments[0].size
+    base = 0
+    for index, segment in enumerate(reader.record.segments):
+        first, last = max(start, base), min(end, base + segment.size)
+        if first < last or (segment.size == 0 and start == end == base):
+            pieces = await loop.run_in_executor(
+                ctx.executor, _segment_pieces, reader, index, data_key, first - base,
+                last - base)
+            while (piece := await loop.run_in_executor(ctx.executor, next, pieces, None)) \
+                    is not None:
+                yield piece
+        base += segment.size
+        if base >= end:
+            break
 
-    def pieces() -> Iterator[bytes]:
-        return decrypt_range(data_key, lambda offset, length: reader.read_blocking(
-            0, offset, length), size, reader.stored_size(0), start, end)
 
-    generator = await loop.run_in_executor(ctx.executor, pieces)
-    while (piece := await loop.run_in_executor(ctx.executor, next, generator, None)) \
-            is not None:
-        yield piece
+def _segment_pieces(reader: ObjectReader, index: int, data_key: bytes, start: int,
+                    end: int) -> Iterator[bytes]:
+    return decrypt_range(data_key, lambda offset, length: reader.read_blocking(
+        index, offset, length), reader.record.segments[index].size,
+        reader.stored_size(index), start, end)
 
 
 async def read_range(ctx: ServerContext, record: ObjectRecord, start: int, end: int,

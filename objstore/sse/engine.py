@@ -105,9 +105,13 @@ def open_data_key(kms: KmsService, caller: Caller, attrs: dict[str, Any],
 def stored_of(attrs: dict[str, Any] | None) -> StoredEncryption | None:
     if not attrs:
         return None
+    salt, fingerprint = attrs.get("customer_key_salt"), attrs.get("customer_key_fingerprint")
     return StoredEncryption(attrs["mode"], kms_key_arn=attrs.get("kms_key_arn"),
                             context=dict(attrs.get("context", {})),
-                            bucket_key_enabled=attrs.get("bucket_key_enabled", False))
+                            bucket_key_enabled=attrs.get("bucket_key_enabled", False),
+                            customer_key_salt=base64.b64decode(salt) if salt else None,
+                            customer_key_fingerprint=base64.b64decode(fingerprint)
+                            if fingerprint else None)
 
 
 def kms_failure(error: KmsError) -> SseError:

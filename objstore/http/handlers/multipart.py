@@ -22,6 +22,7 @@ from objstore.http.transfer import copy_into_blob, receive_into_blob
 from objstore.http.xml import child, children, document, element, elements, iso_time, parse_xml
 from objstore.integrity import checksums
 from objstore.integrity.digests import DEFAULT_CHECKSUM
+from objstore.sse.headers import response_headers
 from objstore.storage.multipart import MIN_PART_SIZE
 from objstore.storage.records import ObjectRecord, PartRecord, Segment, UploadRecord
 
@@ -58,16 +59,20 @@ async def create_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespons
         if impossible:
             raise S3Error("InvalidRequest", f"The {checksum_type} checksum type cannot be used "
                           f"with the {algorithm.lower()} checksum algorithm.")
+    data_key, key_md5 = await encryption.write_key(ctx, req, "CreateMultipartUpload")
     upload = UploadRecord(
         upload_id=secrets.token_urlsafe(48), bucket=bucket, key=key, initiated=time.time(),
         owner=req.identity.arn, headers=representation.stored_headers(req.headers),
         user_meta=representation.user_metadata(req.headers), checksum_algorithm=algorithm,
-        checksum_type=checksum_type)
+        checksum_type=checksum_type, attrs={"sse": data_key.attrs} if data_key else {})
     await ctx.store.create_upload(upload)
-    headers = {}
+    headers: dict[str, str] = {}
     if algorithm:
         headers = {"x-amz-checksum-algorithm": algorithm,
                    "x-amz-checksum-type": checksum_type or ""}
+    if data_key:
+        headers.update(response_headers(data_key.stored, "CreateMultipartUpload",
+                                        customer_key_md5=key_md5))
     body = elements([("Bucket", bucket), ("Key", key), ("UploadId", upload.upload_id)])
     return xml_response(document("InitiateMultipartUploadResult", body), headers=headers)
 
@@ -83,7 +88,7 @@ def _checksum_type(value: str | None) -> str | None:
 async def upload_part(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     number = _part_number(req)
     upload = _upload(ctx, req)
-    encryption.check_part(req, "UploadPart")
+    part_key = await encryption.part_key(ctx, req, upload, "UploadPart")
     plan = plan_body(req.headers, req.auth)
     if upload.checksum_algorithm is not None:
         if plan.explicit_checksum and plan.algorithm != upload.checksum_algorithm:
@@ -91,34 +96,40 @@ async def upload_part(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
                           f"checksum Type: {upload.checksum_algorithm.lower()}, actual "
                           f"checksum Type: {plan.algorithm.lower()}")
         plan.algorithm = upload.checksum_algorithm
-    blob, result = await receive_into_blob(ctx, req.http, plan, req.auth)
-    part = PartRecord(upload.upload_id, number, blob, result.size, result.etag,
+    blob, result = await receive_into_blob(ctx, req.http, plan, req.auth,
+                                           part_key.key if part_key else None)
+    part = PartRecord(upload.upload_id, number, blob, result.size,
+                      part_key.etag(result.md5) if part_key else result.etag,
                       time.time(), checksums=result.checksums)
     await ctx.store.commit_part(part)
     headers = {"ETag": f'"{part.etag}"'}
     if upload.checksum_algorithm is not None or plan.explicit_checksum:
-        headers.update({checksums.header_name(k): v for k, v in part.checksums.items()})
+        headers.update(representation.checksum_values(part.checksums))
+    headers.update(encryption.upload_headers(req, upload, "UploadPart"))
     return empty(headers=headers)
 
 
 async def upload_part_copy(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     number = _part_number(req)
     upload = _upload(ctx, req)
-    encryption.check_part(req, "UploadPartCopy")
+    part_key = await encryption.part_key(ctx, req, upload, "UploadPartCopy")
     source = source_record(ctx, req)
     start, end = _copy_range(req.headers.get("x-amz-copy-source-range"), source.size)
     source_key, _ = await encryption.read_key(ctx, req, source, "UploadPartCopy",
                                               need_key=True)
     algorithm = upload.checksum_algorithm or DEFAULT_CHECKSUM
     writer, digests = await copy_into_blob(ctx, source, start, end, algorithm,
-                                           source_key=source_key)
+                                           source_key=source_key,
+                                           data_key=part_key.key if part_key else None)
     part = PartRecord(upload.upload_id, number, writer.blob_id, digests.size,
-                      digests.md5.hex(), time.time(), checksums=digests.checksums())
+                      part_key.etag(digests.md5) if part_key else digests.md5.hex(),
+                      time.time(), checksums=digests.checksums())
     await ctx.store.commit_part(part)
     body = elements([("ETag", f'"{part.etag}"'), ("LastModified", iso_time(part.last_modified))])
     if upload.checksum_algorithm is not None:
         body += "".join(element("Checksum" + k, v) for k, v in part.checksums.items())
-    return xml_response(document("CopyPartResult", body))
+    return xml_response(document("CopyPartResult", body),
+                        headers=encryption.upload_headers(req, upload, "UploadPartCopy"))
 
 
 def _copy_range(header: str | None, size: int) -> tuple[int, int]:
@@ -172,6 +183,8 @@ def _object_checksums(upload: UploadRecord, parts: list[PartRecord]) -> tuple[di
 
 async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     upload = _upload(ctx, req)
+    await encryption.part_key(ctx, req, upload, "CompleteMultipartUpload", need_key=False)
+    encrypted = bool(upload.attrs.get("sse"))
     condition = conditions.write_condition(req.headers, upload.bucket, upload.key)
     expected_size = _expected_size(req.headers.get("x-amz-mp-object-size"))
     claimed = _claimed_checksum(req.headers, upload)
@@ -207,8 +220,12 @@ async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespo
             bucket=upload.bucket, key=upload.key, size=size,
             etag=multipart_etag(parts), last_modified=time.time(),
             segments=[Segment(p.blob, p.size) for p in parts], owner=upload.owner,
-            headers=upload.headers, user_meta=upload.user_meta, checksums=object_checksums,
-            checksum_type=checksum_type, part_checksums=[p.checksums for p in parts])
+            headers=upload.headers, user_meta=upload.user_meta,
+            # an encrypted object keeps no plaintext checksum in clear
+            checksums={} if encrypted else object_checksums,
+            checksum_type=None if encrypted else checksum_type,
+            part_checksums=[] if encrypted else [p.checksums for p in parts],
+            attrs=dict(upload.attrs))
 
     record = await ctx.store.complete_upload(
         upload, [(number, etag) for number, etag, _ in requested], build, MIN_PART_SIZE,
@@ -219,7 +236,9 @@ async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespo
     body += "".join(element("Checksum" + k, v) for k, v in record.checksums.items())
     if record.checksum_type:
         body += element("ChecksumType", record.checksum_type)
-    return xml_response(document("CompleteMultipartUploadResult", body))
+    return xml_response(document("CompleteMultipartUploadResult", body),
+                        headers=encryption.upload_headers(req, upload,
+                                                          "CompleteMultipartUpload"))
 
 
 def _expected_size(value: str | None) -> int | None:
