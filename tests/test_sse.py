@@ -255,3 +255,35 @@ def test_aws_cli_with_sse(server, aws_cli_env: dict, bucket: str, tmp_path: Path
     head = json.loads(aws_cli(aws_cli_env, server.endpoint, "s3api", "head-object",
                               "--bucket", bucket, "--key", "cli").stdout)
     assert head["ServerSideEncryption"] == "aws:kms"
+
+
+def test_bucket_default_encryption(server, s3, bucket: str, ssec_key: bytes) -> None:
+    missing = client_error(s3.get_bucket_encryption, Bucket=bucket)
+    assert_error(missing, "ServerSideEncryptionConfigurationNotFoundError", 404)
+    kms = make_client(server.endpoint, "kms")
+    key = kms.create_key()["KeyMetadata"]
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
+                                               "KMSMasterKeyID": key["KeyId"]}}]})
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"][
+        "Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == key["KeyId"]
+    put = s3.put_object(Bucket=bucket, Key="by-default", Body=b"defaulted")
+    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"] == key["Arn"]
+    explicit = s3.put_object(Bucket=bucket, Key="explicit", Body=b"x",
+                             ServerSideEncryption="AES256")
+    assert explicit["ServerSideEncryption"] == "AES256"  # an explicit header wins
+    assert s3.get_object(Bucket=bucket, Key="by-default")["Body"].read() == b"defaulted"
+    assert_error(client_error(s3.put_bucket_encryption, Bucket=bucket,
+                              ServerSideEncryptionConfiguration={"Rules": [{
+                                  "ApplyServerSideEncryptionByDefault": {
+                                      "SSEAlgorithm": "AES256",
+                                      "KMSMasterKeyID": key["KeyId"]}}]}),
+                 "InvalidArgument", 400)
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+        "BlockedEncryptionTypes": {"EncryptionType": ["SSE-C"]}}]})
+    assert_error(client_error(s3.put_object, Bucket=bucket, Key="c", Body=b"x",
+                              **_ssec(ssec_key)), "AccessDenied", 403)
+    s3.delete_bucket_encryption(Bucket=bucket)
+    assert "ServerSideEncryption" not in s3.put_object(Bucket=bucket, Key="plain", Body=b"p")

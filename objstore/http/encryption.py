@@ -8,11 +8,12 @@ import functools
 from typing import Any
 
 from objstore.http.context import ServerContext
+from objstore.http.errors import S3Error
 from objstore.http.request import S3Request
 from objstore.sse import engine
 from objstore.sse.engine import DataKey
 from objstore.sse.headers import response_headers
-from objstore.sse.model import ReadRequest, StoredEncryption
+from objstore.sse.model import BucketEncryption, ReadRequest, StoredEncryption
 from objstore.sse.request import check_part as check_part_rules
 from objstore.sse.request import plan_read, plan_write
 from objstore.storage.records import ObjectRecord, UploadRecord
@@ -29,14 +30,37 @@ def _caller(ctx: ServerContext, req: S3Request) -> engine.Caller:
                              req.request_id)
 
 
+BUCKET_SETTING = "encryption"
+
+
+def bucket_default(ctx: ServerContext, bucket: str) -> BucketEncryption | None:
+    """The bucket's default encryption rule; None if it never had one (objects without
+    SSE headers are then stored as sent)."""
+    rule = ctx.store.bucket_config(bucket, BUCKET_SETTING)
+    if rule is None:
+        return None
+    return BucketEncryption(algorithm=rule.get("SSEAlgorithm"),
+                            kms_master_key_id=rule.get("KMSMasterKeyID"),
+                            bucket_key_enabled=rule.get("BucketKeyEnabled", False),
+                            blocked_encryption_types=tuple(rule.get("BlockedEncryptionTypes",
+                                                                    [])))
+
+
 async def write_key(ctx: ServerContext, req: S3Request, operation: str) -> tuple[
         DataKey | None, str | None]:
     """The data key for a write that asks for encryption (None: stored as sent), and the
-    SSE-C key MD5 to echo. Objects are encrypted only when the request asks for it; the
-    bucket default (SSE-S3 on AWS) comes with bucket encryption settings."""
-    plan = plan_write(req.headers, operation=operation, bucket_default=None,
-                      secure=req.http.secure, require_tls_for_ssec=False)
-    if not plan.explicit:
+    SSE-C key MD5 to echo. Objects are encrypted when the request asks for it or the
+    bucket has a default encryption setting (AWS's SSE-S3 default for every bucket is not
+    applied yet: without either, the bytes are stored as sent)."""
+    default = bucket_default(ctx, req.require_bucket())
+    plan = plan_write(req.headers, operation=operation, bucket_default=default,
+                      secure=req.http.secure, require_tls_for_ssec=False,
+                      principal=req.identity.arn,
+                      resource=f"arn:aws:s3:::{req.require_bucket()}/{req.require_key()}")
+    if plan.bucket_key_enabled:
+        raise S3Error("NotImplemented", "S3 Bucket Keys are not implemented by this server "
+                      "yet.")
+    if not plan.explicit and default is None:
         return None, None
     data_key = await _in_kms(ctx, engine.new_data_key, ctx.kms, _caller(ctx, req), plan,
                              bucket=req.require_bucket(), key=req.require_key())

@@ -8,14 +8,14 @@ from aiohttp import web
 
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error
-from objstore.http.handlers import buckets, listing, multipart, objects
+from objstore.http.handlers import buckets, encryption_config, listing, multipart, objects
 from objstore.http.request import S3Request
 
 Handler = Callable[[ServerContext, S3Request], Awaitable[web.StreamResponse]]
 
 # Sub-resources S3 has and this server does not (yet): answered with NotImplemented.
 UNSUPPORTED = frozenset({
-    "accelerate", "acl", "analytics", "attributes", "cors", "encryption",
+    "accelerate", "acl", "analytics", "attributes", "cors",
     "intelligent-tiering", "inventory", "legal-hold", "lifecycle", "logging", "metadataTable",
     "metrics", "notification", "object-lock", "ownershipControls", "policy", "policyStatus",
     "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
@@ -58,6 +58,14 @@ def _resolve(method: str, bucket: str | None, key: str | None, query: Mapping[st
 
 
 def _bucket_operation(method: str, query: Mapping[str, str]) -> tuple[str, Handler]:
+    if "encryption" in query:
+        match method:
+            case "PUT":
+                return "PutBucketEncryption", encryption_config.put_bucket_encryption
+            case "GET":
+                return "GetBucketEncryption", encryption_config.get_bucket_encryption
+            case "DELETE":
+                return "DeleteBucketEncryption", encryption_config.delete_bucket_encryption
     if method == "GET":
         if "location" in query:
             return "GetBucketLocation", buckets.get_bucket_location

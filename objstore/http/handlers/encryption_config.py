@@ -1,0 +1,96 @@
+"""PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption: a bucket's default
+encryption, applied to writes that carry no SSE headers (explicit headers win). A bucket
+that never had a setting stores such objects as sent, so GetBucketEncryption says there
+is no configuration rather than claiming AWS's SSE-S3 base level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from objstore.http import encryption
+from objstore.http.body import read_small
+from objstore.http.context import ServerContext
+from objstore.http.errors import S3Error, invalid_argument
+from objstore.http.request import S3Request
+from objstore.http.responses import empty, xml_response
+from objstore.http.xml import child, children, document, element, parse_xml
+from objstore.integrity import checksums
+from objstore.sse import names
+
+SETTING = encryption.BUCKET_SETTING
+
+
+async def put_bucket_encryption(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
+    bucket = req.require_bucket()
+    ctx.store.bucket(bucket)
+    if "Content-MD5" not in req.headers and not any(
+            name.lower().startswith(checksums.HEADER_PREFIX) for name in req.headers):
+        raise S3Error("InvalidRequest", "Missing required header for this request: "
+                      "Content-MD5")
+    root = parse_xml(await read_small(req.http, req.auth, ctx.executor)).get(
+        "ServerSideEncryptionConfiguration")
+    rules = children(root, "Rule")
+    if len(rules) != 1 or not isinstance(rules[0], dict):
+        raise S3Error("MalformedXML")
+    await ctx.store.put_bucket_config(bucket, SETTING, _rule(rules[0]))
+    return empty()
+
+
+async def get_bucket_encryption(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
+    rule = ctx.store.bucket_config(req.require_bucket(), SETTING)
+    if rule is None:
+        raise S3Error("ServerSideEncryptionConfigurationNotFoundError",
+                      "The server side encryption configuration was not found", status=404,
+                      BucketName=req.require_bucket())
+    default = ""
+    if rule.get("SSEAlgorithm"):
+        default = ("<ApplyServerSideEncryptionByDefault>"
+                   + element("SSEAlgorithm", rule["SSEAlgorithm"])
+                   + (element("KMSMasterKeyID", rule["KMSMasterKeyID"])
+                      if rule.get("KMSMasterKeyID") else "")
+                   + "</ApplyServerSideEncryptionByDefault>")
+    blocked = "".join(element("EncryptionType", t) for t in rule.get("BlockedEncryptionTypes",
+                                                                     []))
+    body = ("<Rule>" + default + element("BucketKeyEnabled",
+                                         str(rule.get("BucketKeyEnabled", False)).lower())
+            + (f"<BlockedEncryptionTypes>{blocked}</BlockedEncryptionTypes>" if blocked else "")
+            + "</Rule>")
+    return xml_response(document("ServerSideEncryptionConfiguration", body))
+
+
+async def delete_bucket_encryption(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
+    await ctx.store.delete_bucket_config(req.require_bucket(), SETTING)
+    return empty(204)
+
+
+def _rule(rule: dict[str, Any]) -> dict[str, Any]:
+    default = child(rule, "ApplyServerSideEncryptionByDefault")
+    algorithm = child(default, "SSEAlgorithm") if default is not None else None
+    if default is not None and not isinstance(algorithm, str):
+        raise S3Error("MalformedXML")
+    key_id = child(default, "KMSMasterKeyID") if default is not None else None
+    if algorithm is not None and algorithm not in names.SSE_VALUES:
+        raise invalid_argument("The encryption method specified is not supported",
+                               "x-amz-server-side-encryption", algorithm)
+    if algorithm == names.KMS_DSSE:
+        raise S3Error("NotImplemented", "aws:kms:dsse is not implemented by this server yet.")
+    if key_id is not None and algorithm not in names.KMS_MODES:
+        raise invalid_argument("a KMSMasterKeyID is not applicable if the default sse "
+                               "algorithm is not aws:kms or aws:kms:dsse",
+                               "ApplyServerSideEncryptionByDefault", None)
+    bucket_key = child(rule, "BucketKeyEnabled") == "true"
+    if bucket_key:
+        raise S3Error("NotImplemented", "S3 Bucket Keys are not implemented by this server "
+                      "yet.")
+    blocked = [t for t in children(child(rule, "BlockedEncryptionTypes"), "EncryptionType")
+               if isinstance(t, str)]
+    if set(blocked) - {"NONE", "SSE-C"}:
+        raise S3Error("MalformedXML")
+    stored: dict[str, Any] = {"BucketKeyEnabled": False, "BlockedEncryptionTypes": blocked}
+    if algorithm is not None:
+        stored["SSEAlgorithm"] = algorithm
+    if isinstance(key_id, str) and key_id:
+        stored["KMSMasterKeyID"] = key_id
+    return stored
