@@ -287,3 +287,27 @@ def test_bucket_default_encryption(server, s3, bucket: str, ssec_key: bytes) -> 
                               **_ssec(ssec_key)), "AccessDenied", 403)
     s3.delete_bucket_encryption(Bucket=bucket)
     assert "ServerSideEncryption" not in s3.put_object(Bucket=bucket, Key="plain", Body=b"p")
+
+
+def test_inspect_shows_what_is_stored(server, s3, bucket: str, ssec_key: bytes) -> None:
+    import subprocess
+    import sys
+
+    s3.put_object(Bucket=bucket, Key="kms", Body=BODY, ServerSideEncryption="aws:kms",
+                  Metadata={"owner": "alice"})
+    s3.put_object(Bucket=bucket, Key="c", Body=b"x", **_ssec(ssec_key))
+    s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+
+    def inspect(key: str) -> dict:
+        out = subprocess.run([sys.executable, "-m", "objstore", "inspect", f"{bucket}/{key}",
+                              "--data-dir", str(server.data_dir), "--json"],
+                             check=True, capture_output=True, text=True).stdout
+        return json.loads(out)
+
+    kms = inspect("kms")
+    assert kms["mode"] == "SSE-KMS (aws:kms)" and kms["kms_key"].startswith("arn:aws:kms:")
+    assert kms["encryption_context"] == {"aws:s3:arn": f"arn:aws:s3:::{bucket}/kms"}
+    assert kms["parts"][0]["frames"] == 5 and "alice" in kms["still_leaks"][-1]
+    ssec = inspect("c")
+    assert "not stored" in ssec["customer_key"] and "wrapped_data_key" not in ssec
+    assert inspect("plain")["a_thief_with_the_disk_sees"] == "the object's bytes, in clear"

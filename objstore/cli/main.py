@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import os
 import sys
@@ -11,6 +12,7 @@ from pathlib import Path
 
 from kms.cli import main as kms_cli
 from objstore.auth.identities import IdentityStore
+from objstore.cli import inspect_object
 from objstore.cli.serve import SHUTDOWN_GRACE, ServeOptions, identities_path, serve
 
 DEFAULT_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
@@ -55,6 +57,11 @@ def _parser() -> argparse.ArgumentParser:
     remove = user_commands.add_parser("remove", parents=[where], help="remove a user")
     remove.add_argument("name")
     kms_cli.add_parser(commands)
+    inspect = commands.add_parser("inspect", help="show how an object is stored and what "
+                                  "its files reveal")
+    inspect.add_argument("target", help="BUCKET/KEY")
+    inspect.add_argument("--data-dir", type=Path, default=Path("data"))
+    inspect.add_argument("--json", action="store_true")
     return parser
 
 
@@ -83,12 +90,25 @@ def _user_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace) -> int:
+    bucket, _, key = args.target.removeprefix("s3://").partition("/")
+    try:
+        report = inspect_object.describe(args.data_dir, bucket, key)
+    except KeyError as exc:
+        print(f"objstore: {exc.args[0]}", file=sys.stderr)
+        return 1
+    print(json.dumps(report, indent=2) if args.json else inspect_object.render(report))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "user":
         return _user_command(args)
     if args.command == "kms":
         return kms_cli.run(args)
+    if args.command == "inspect":
+        return _inspect(args)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = ServeOptions(host=args.host, port=args.port, data_dir=args.data_dir,
