@@ -120,6 +120,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--huge-count", type=int, help="huge PUTs and GETs (full 1)")
     p.add_argument("--huge-mib", type=int, help="huge object size in MiB (full 1024, quick 256)")
     p.add_argument("--no-huge", action="store_true", help="skip the huge (1 GiB) workloads")
+    p.add_argument("--sse", choices=["AES256", "aws:kms", "SSE-C"],
+                   help="server-side encryption for every PUT (and its key for every read)")
     p.add_argument("--budget-s", type=int, help="time budget per server, seconds (full 180)")
     p.add_argument(
         "--no-ceiling",
@@ -653,17 +655,31 @@ def boto_client(
     return session.client(service, endpoint_url=check_loopback(endpoint), config=settings)
 
 
+# Server-side encryption for every PUT (and the SSE-C key for every read): --sse MODE.
+SSE_WRITE: dict[str, Any] = {}
+SSE_READ: dict[str, Any] = {}
+
+
+def configure_sse(mode: str | None) -> None:
+    if mode == "SSE-C":
+        key = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": os.urandom(32)}
+        SSE_WRITE.update(key)
+        SSE_READ.update(key)
+    elif mode:
+        SSE_WRITE["ServerSideEncryption"] = mode
+
+
 def do_put(client: S3Client, bucket: str, key: str, body: bytes | Path) -> int:
     if isinstance(body, Path):
         with body.open("rb") as f:
-            client.put_object(Bucket=bucket, Key=key, Body=f)
+            client.put_object(Bucket=bucket, Key=key, Body=f, **SSE_WRITE)
         return body.stat().st_size
-    client.put_object(Bucket=bucket, Key=key, Body=body)
+    client.put_object(Bucket=bucket, Key=key, Body=body, **SSE_WRITE)
     return len(body)
 
 
 def do_get(client: S3Client, bucket: str, key: str, expected: int) -> int:
-    stream = client.get_object(Bucket=bucket, Key=key)["Body"]
+    stream = client.get_object(Bucket=bucket, Key=key, **SSE_READ)["Body"]
     got = 0
     try:
         for chunk in stream.iter_chunks(chunk_size=READ_CHUNK):
@@ -676,7 +692,7 @@ def do_get(client: S3Client, bucket: str, key: str, expected: int) -> int:
 
 
 def do_head(client: S3Client, bucket: str, key: str, expected: int) -> int:
-    length = client.head_object(Bucket=bucket, Key=key)["ContentLength"]
+    length = client.head_object(Bucket=bucket, Key=key, **SSE_READ)["ContentLength"]
     if length != expected:
         raise RuntimeError(f"HEAD {key}: ContentLength {length}, expected {expected}")
     return 0
@@ -1289,6 +1305,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     isolate_client_env()
     install_signal_handlers()
+    configure_sse(args.sse)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir = Path(tempfile.mkdtemp(prefix="objstore-bench-", dir="/tmp"))
     results: dict[str, Any] = {
