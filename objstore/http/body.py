@@ -286,6 +286,15 @@ def _malformed_trailer() -> S3Error:
 MAX_SMALL_BODY = 2 * 1024 * 1024
 
 
+def require_integrity_header(headers: CIMultiDictProxy[str]) -> None:
+    """Operations whose model requires a checksum (DeleteObjects, PutBucketEncryption):
+    Content-MD5 or an x-amz-checksum-* header must come with the body."""
+    if "Content-MD5" not in headers and not any(
+            name.lower().startswith(checksums.HEADER_PREFIX) for name in headers):
+        raise S3Error("InvalidRequest", "Missing required header for this request: "
+                      "Content-MD5")
+
+
 async def read_small(request: web.Request, auth: AuthContext, executor: Executor,
                      limit: int = MAX_SMALL_BODY, *, checksum_headers: bool = True) -> bytes:
     """A small request body (an XML document), verified like any other body (see plan_body

@@ -10,13 +10,12 @@ from typing import Any
 from aiohttp import web
 
 from objstore.http import encryption
-from objstore.http.body import read_small
+from objstore.http.body import read_small, require_integrity_header
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error, invalid_argument
 from objstore.http.request import S3Request
 from objstore.http.responses import empty, xml_response
 from objstore.http.xml import child, children, document, element, parse_xml
-from objstore.integrity import checksums
 from objstore.sse import names
 
 SETTING = encryption.BUCKET_SETTING
@@ -25,10 +24,7 @@ SETTING = encryption.BUCKET_SETTING
 async def put_bucket_encryption(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     bucket = req.require_bucket()
     ctx.store.bucket(bucket)
-    if "Content-MD5" not in req.headers and not any(
-            name.lower().startswith(checksums.HEADER_PREFIX) for name in req.headers):
-        raise S3Error("InvalidRequest", "Missing required header for this request: "
-                      "Content-MD5")
+    require_integrity_header(req.headers)
     root = parse_xml(await read_small(req.http, req.auth, ctx.executor)).get(
         "ServerSideEncryptionConfiguration")
     rules = children(root, "Rule")

@@ -8,7 +8,7 @@ import urllib.parse
 from aiohttp import web
 
 from objstore.http import conditions, encryption, representation
-from objstore.http.body import plan_body, read_small
+from objstore.http.body import plan_body, read_small, require_integrity_header
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error, from_domain, invalid_argument
 from objstore.http.ranges import parse_range
@@ -148,10 +148,7 @@ async def delete_object(ctx: ServerContext, req: S3Request) -> web.StreamRespons
 async def delete_objects(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     bucket = req.require_bucket()
     ctx.store.bucket(bucket)
-    if "Content-MD5" not in req.headers and not any(
-            name.lower().startswith(checksums.HEADER_PREFIX) for name in req.headers):
-        raise S3Error("InvalidRequest", "Missing required header for this request: "
-                      "Content-MD5")
+    require_integrity_header(req.headers)
     root = parse_xml(await read_small(req.http, req.auth, ctx.executor)).get("Delete")
     if not isinstance(root, dict):
         raise S3Error("MalformedXML")
