@@ -171,3 +171,12 @@ def kms_error(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> KmsError:
     with pytest.raises(KmsError) as caught:
         fn(*args, **kwargs)
     return caught.value
+
+
+def add_user(server: ServerProcess, name: str) -> dict[str, str]:
+    """Add a user with `objstore user add` (as the README says to) beside the running
+    server; returns its printed fields: name, arn, access key id, secret access key."""
+    out = subprocess.run([sys.executable, "-m", "objstore", "user", "add", name, "--data-dir",
+                          str(server.data_dir)], check=True, capture_output=True,
+                         text=True).stdout
+    return {k.strip(): v.strip() for k, v in (line.split(":", 1) for line in out.splitlines())}

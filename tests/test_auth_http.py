@@ -17,7 +17,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.conftest import ACCESS_KEY, REGION, SECRET_KEY, make_client
+from tests.conftest import ACCESS_KEY, REGION, SECRET_KEY, add_user, make_client
 
 
 @contextmanager
@@ -131,15 +131,9 @@ def test_clock_skew_is_refused(server, bucket: str, minutes: int) -> None:
 
 
 def test_a_second_identity_works(server, bucket: str) -> None:
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-m", "objstore", "user", "add", "carol", "--data-dir",
-         str(server.data_dir)], check=True, capture_output=True, text=True).stdout
-    fields = dict(line.split(":", 1) for line in out.splitlines())
-    carol = make_client(server.endpoint, access_key=fields["access key id"].strip(),
-                        secret_key=fields["secret access key"].strip())
+    fields = add_user(server, "carol")
+    carol = make_client(server.endpoint, access_key=fields["access key id"],
+                        secret_key=fields["secret access key"])
     carol.put_object(Bucket=bucket, Key="from-carol", Body=b"c")
     listing = make_client(server.endpoint).list_objects_v2(Bucket=bucket, FetchOwner=True)
     owners = {o["Key"]: o["Owner"]["DisplayName"] for o in listing["Contents"]}
@@ -173,15 +167,9 @@ def test_every_response_has_a_request_id(server, bucket: str) -> None:
 
 
 def test_buckets_belong_to_the_account(server) -> None:
-    import subprocess
-    import sys
-
-    out = subprocess.run(
-        [sys.executable, "-m", "objstore", "user", "add", "dave", "--data-dir",
-         str(server.data_dir)], check=True, capture_output=True, text=True).stdout
-    fields = dict(line.split(":", 1) for line in out.splitlines())
-    dave = make_client(server.endpoint, access_key=fields["access key id"].strip(),
-                       secret_key=fields["secret access key"].strip())
+    fields = add_user(server, "dave")
+    dave = make_client(server.endpoint, access_key=fields["access key id"],
+                       secret_key=fields["secret access key"])
     admin = make_client(server.endpoint)
     admin.create_bucket(Bucket="shared-by-account",
                         CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})

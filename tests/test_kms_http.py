@@ -6,8 +6,6 @@ from __future__ import annotations
 import base64
 import http.client
 import json
-import subprocess
-import sys
 import urllib.parse
 from pathlib import Path
 
@@ -20,7 +18,7 @@ from botocore.config import Config
 from botocore.credentials import Credentials
 from botocore.exceptions import ClientError
 
-from tests.conftest import ACCESS_KEY, REGION, SECRET_KEY, aws_cli, make_client
+from tests.conftest import ACCESS_KEY, REGION, SECRET_KEY, add_user, aws_cli, make_client
 
 
 @pytest.fixture(scope="module")
@@ -108,11 +106,7 @@ def test_raw_protocol_errors(server) -> None:
 
 
 def test_a_second_user_denied_by_the_key_policy(server, kms) -> None:
-    out = subprocess.run([sys.executable, "-m", "objstore", "user", "add", "erin",
-                          "--data-dir", str(server.data_dir)],
-                         check=True, capture_output=True, text=True).stdout
-    fields = {k.strip(): v.strip() for k, v in (line.split(":", 1)
-                                                 for line in out.splitlines())}
+    fields = add_user(server, "erin")
     erin = make_client(server.endpoint, "kms", access_key=fields["access key id"],
                        secret_key=fields["secret access key"])
     policy = {"Version": "2012-10-17", "Statement": [
