@@ -32,7 +32,7 @@ def _ssec(key: bytes) -> dict[str, object]:
     return {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": key}
 
 
-@pytest.mark.parametrize("mode", ["AES256", "aws:kms", "SSE-C"])
+@pytest.mark.parametrize("mode", ["AES256", "aws:kms", "aws:kms:dsse", "SSE-C"])
 def test_round_trip_and_ranges(s3, bucket: str, mode: str, ssec_key: bytes) -> None:
     write = _ssec(ssec_key) if mode == "SSE-C" else {"ServerSideEncryption": mode}
     read = _ssec(ssec_key) if mode == "SSE-C" else {}
@@ -41,7 +41,7 @@ def test_round_trip_and_ranges(s3, bucket: str, mode: str, ssec_key: bytes) -> N
     assert got["Body"].read() == BODY
     md5 = f'"{hashlib.md5(BODY).hexdigest()}"'
     assert put["ETag"] == got["ETag"]
-    assert (put["ETag"] == md5) == (mode == "AES256")  # SSE-KMS and SSE-C ETags are not MD5s
+    assert (put["ETag"] == md5) == (mode == "AES256")  # KMS modes and SSE-C: not MD5s
     for header, response in (("ServerSideEncryption", put), ("ServerSideEncryption", got)):
         if mode == "SSE-C":
             assert header not in response
@@ -91,6 +91,30 @@ def test_sse_kms_key_context_and_audit(server, s3, bucket: str) -> None:
     assert generated[0]["userIdentity"]["invokedBy"] == "s3.amazonaws.com"
     assert generated[0]["requestParameters"]["encryptionContext"] == {
         "aws:s3:arn": f"arn:aws:s3:::{bucket}/ctx", **context}
+
+
+def test_dsse_kms_is_two_independent_layers(server, s3, bucket: str) -> None:
+    """DSSE-KMS: two data keys from the KMS (two GenerateDataKey calls for one PUT, two
+    Decrypts for one GET), and the blob is a sealed stream inside a sealed stream."""
+    kms = make_client(server.endpoint, "kms")
+    key = kms.create_key()["KeyMetadata"]
+    put = s3.put_object(Bucket=bucket, Key="dsse", Body=BODY,
+                        ServerSideEncryption="aws:kms:dsse", SSEKMSKeyId=key["KeyId"])
+    assert put["ServerSideEncryption"] == "aws:kms:dsse"
+    assert put["SSEKMSKeyId"] == key["Arn"]
+    got = s3.get_object(Bucket=bucket, Key="dsse", Range="bytes=70000-140000")
+    assert got["Body"].read() == BODY[70000:140001]
+    assert got["ServerSideEncryption"] == "aws:kms:dsse"
+    records = [json.loads(line) for line in
+               (server.data_dir / "kms" / "audit.jsonl").read_text().splitlines()]
+    for response, operation in ((put, "GenerateDataKey"), (got, "Decrypt")):
+        request_id = response["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
+        assert [r["eventName"] for r in records if r["requestID"] == request_id] == \
+            [operation, operation]
+    frames = -(-len(BODY) // 65536)
+    inner = 26 + len(BODY) + 16 * frames
+    outer = 26 + inner + 16 * -(-inner // 65536)
+    assert outer in {p.stat().st_size for p in _blobs(server)}
 
 
 def test_sse_kms_key_states_reach_the_object(server, s3, bucket: str) -> None:
@@ -199,7 +223,7 @@ def test_parts_copied_from_encrypted_objects(s3, bucket: str) -> None:
     assert s3.get_object(Bucket=bucket, Key="assembled")["Body"].read() == big
 
 
-@pytest.mark.parametrize("mode", ["AES256", "aws:kms", "SSE-C"])
+@pytest.mark.parametrize("mode", ["AES256", "aws:kms", "aws:kms:dsse", "SSE-C"])
 def test_multipart_uploads(s3, bucket: str, mode: str, ssec_key: bytes,
                            tmp_path: Path) -> None:
     extra = _ssec(ssec_key) if mode == "SSE-C" else {"ServerSideEncryption": mode}

@@ -16,6 +16,7 @@ from objstore.sse.headers import response_headers
 from objstore.sse.model import BucketEncryption, ReadRequest, StoredEncryption
 from objstore.sse.request import check_part as check_part_rules
 from objstore.sse.request import plan_read, plan_write
+from objstore.sse.streams import DataKeys
 from objstore.storage.records import ObjectRecord, UploadRecord
 
 
@@ -68,7 +69,7 @@ async def write_key(ctx: ServerContext, req: S3Request, operation: str) -> tuple
 
 
 async def read_key(ctx: ServerContext, req: S3Request, record: ObjectRecord, operation: str,
-                   *, need_key: bool) -> tuple[bytes | None, ReadRequest]:
+                   *, need_key: bool) -> tuple[DataKeys | None, ReadRequest]:
     """Check a read's SSE headers against how the object is stored; the data key when the
     object is encrypted and the body is wanted (a HEAD of an SSE-C object still checks the
     customer key)."""

@@ -20,7 +20,7 @@ from objstore.http.body import (
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error
 from objstore.integrity.digests import BodyDigests
-from objstore.sse.streams import SealingWriter, decrypt_range
+from objstore.sse.streams import DataKeys, SealingWriter, decrypt_range
 from objstore.storage.blobs import BlobWriter
 from objstore.storage.records import ObjectRecord
 from objstore.storage.store import ObjectReader
@@ -32,7 +32,7 @@ SMALL_RESPONSE = 256 * 1024
 
 
 async def _plaintext(ctx: ServerContext, reader: ObjectReader, start: int, end: int,
-                     data_key: bytes | None) -> AsyncIterator[bytes]:
+                     data_key: DataKeys | None) -> AsyncIterator[bytes]:
     """The object's plaintext start..end: stored bytes as they are, or (with a data key)
     decrypted frame batch by frame batch in a worker thread, segment (part) by segment:
     each part is its own sealed stream under the object's data key."""
@@ -56,7 +56,7 @@ async def _plaintext(ctx: ServerContext, reader: ObjectReader, start: int, end: 
             break
 
 
-def _segment_pieces(reader: ObjectReader, index: int, data_key: bytes, start: int,
+def _segment_pieces(reader: ObjectReader, index: int, data_key: DataKeys, start: int,
                     end: int) -> Iterator[bytes]:
     return decrypt_range(data_key, lambda offset, length: reader.read_blocking(
         index, offset, length), reader.record.segments[index].size,
@@ -64,7 +64,7 @@ def _segment_pieces(reader: ObjectReader, index: int, data_key: bytes, start: in
 
 
 async def read_range(ctx: ServerContext, record: ObjectRecord, start: int, end: int,
-                     data_key: bytes | None = None) -> bytes:
+                     data_key: DataKeys | None = None) -> bytes:
     """A small range whole: the response then goes out in one write, headers and body."""
     assert end - start <= SMALL_RESPONSE
     async with ctx.store.reader(record) as reader:
@@ -74,7 +74,7 @@ async def read_range(ctx: ServerContext, record: ObjectRecord, start: int, end: 
 
 async def send_range(request: web.Request, response: web.StreamResponse, ctx: ServerContext,
                      record: ObjectRecord, start: int, end: int,
-                     data_key: bytes | None = None) -> None:
+                     data_key: DataKeys | None = None) -> None:
     """Stream bytes start..end of the object after `response.prepare`. A failure once the
     headers are out (a damaged frame) cuts the connection: the client sees a short body,
     never a wrong byte, and does not wait for bytes that will not come."""
@@ -92,7 +92,7 @@ async def send_range(request: web.Request, response: web.StreamResponse, ctx: Se
 
 async def receive_into_blob(ctx: ServerContext, request: web.Request, plan: BodyPlan,
                             auth: AuthContext,
-                            data_key: bytes | None = None) -> tuple[str, BodyResult]:
+                            data_key: DataKeys | None = None) -> tuple[str, BodyResult]:
     """A request body into a new blob, verified and published (discarded on any failure);
     sealed in the framed stream format when a data key is given (digests are always of
     the plaintext). A body of one slice or less is read first, then handled in a single
@@ -133,8 +133,8 @@ async def receive_into_blob(ctx: ServerContext, request: web.Request, plan: Body
 
 
 async def copy_into_blob(ctx: ServerContext, record: ObjectRecord, start: int, end: int,
-                         algorithm: str, *, source_key: bytes | None = None,
-                         data_key: bytes | None = None) -> tuple[BlobWriter, BodyDigests]:
+                         algorithm: str, *, source_key: DataKeys | None = None,
+                         data_key: DataKeys | None = None) -> tuple[BlobWriter, BodyDigests]:
     """A new blob holding plaintext bytes start..end of the object (published), with their
     digests: decrypted with source_key if the source is encrypted, sealed with data_key
     if the copy is to be."""

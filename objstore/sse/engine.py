@@ -5,6 +5,7 @@ S3 and tied to the S3 request id). Blocking: run these in the KMS's worker threa
 What is kept with an object (ObjectRecord.attrs["sse"], JSON):
   mode, kms_key_arn, context (the user's pairs), bucket_key_enabled   (what S3 reports)
   kms_context (the full context given to the KMS), wrapped_key (base64), material_id
+  wrapped_keys (DSSE-KMS: the outer layer's data key, wrapped; the inner one is wrapped_key)
   customer_key_salt, customer_key_fingerprint (base64; SSE-C: never the key itself)
 """
 
@@ -25,6 +26,7 @@ from objstore.sse import customer_key, names
 from objstore.sse.errors import SseError
 from objstore.sse.model import ReadRequest, StoredEncryption, WriteRequest
 from objstore.sse.request import stored_encryption
+from objstore.sse.streams import DataKeys
 
 DEFAULT_KMS_KEY = "alias/aws/s3"
 S3_SERVICE = "s3.amazonaws.com"
@@ -32,9 +34,10 @@ S3_SERVICE = "s3.amazonaws.com"
 
 @dataclass(frozen=True)
 class DataKey:
-    """A plaintext data key (memory only) and what to store with the object."""
+    """The plaintext data keys (memory only; two layers for DSSE-KMS) and what to store
+    with the object."""
 
-    key: bytes
+    keys: DataKeys
     stored: StoredEncryption
     attrs: dict[str, Any]
 
@@ -43,7 +46,7 @@ class DataKey:
         the MD5 of the data (the MD5 would leak what the plaintext is)."""
         if self.stored.mode == names.AES256:
             return md5.hex()
-        return hmac.new(self.key, b"etag" + md5, hashlib.sha256).digest()[:16].hex()
+        return hmac.new(self.keys[0], b"etag" + md5, hashlib.sha256).digest()[:16].hex()
 
 
 def kms_caller(identity_arn: str, account_id: str, user_name: str, region: str,
@@ -59,45 +62,52 @@ def new_data_key(kms: KmsService, caller: Caller, plan: WriteRequest, *, bucket:
         assert plan.customer_key is not None
         salt = customer_key.new_salt()
         stored = stored_encryption(plan, customer_key_salt=salt)
-        return DataKey(customer_key.derive_data_key(plan.customer_key, salt), stored,
+        return DataKey((customer_key.derive_data_key(plan.customer_key, salt),), stored,
                        _attrs(stored))
     full_context = ctx.kms_context(plan.context, bucket=bucket, key=key, bucket_key=False)
     if mode == names.AES256:
         data_key = os.urandom(32)
         wrapped = kms.seal_with_store_key(data_key, full_context)
         stored = stored_encryption(plan)
-        return DataKey(data_key, stored, _attrs(stored, full_context, wrapped))
-    if mode == names.KMS:
+        return DataKey((data_key,), stored, _attrs(stored, full_context, wrapped))
+    if mode in names.KMS_MODES:
+        # DSSE-KMS: a second, independent data key for the second layer
+        layers = 2 if mode == names.KMS_DSSE else 1
         try:
-            made = kms.generate_data_key(caller, key_id=plan.kms_key_id or DEFAULT_KMS_KEY,
-                                         key_spec="AES_256",
-                                         encryption_context=full_context)
+            made = [kms.generate_data_key(caller, key_id=plan.kms_key_id or DEFAULT_KMS_KEY,
+                                          key_spec="AES_256",
+                                          encryption_context=full_context)
+                    for _ in range(layers)]
         except KmsError as error:
             raise kms_failure(error) from None
-        stored = stored_encryption(plan, kms_key_arn=made["KeyId"])
-        return DataKey(made["Plaintext"], stored,
-                       _attrs(stored, full_context, made["CiphertextBlob"],
-                              made.get("KeyMaterialId")))
+        stored = stored_encryption(plan, kms_key_arn=made[0]["KeyId"])
+        attrs = _attrs(stored, full_context, made[0]["CiphertextBlob"],
+                       made[0].get("KeyMaterialId"))
+        if layers == 2:
+            attrs["wrapped_keys"] = [base64.b64encode(m["CiphertextBlob"]).decode()
+                                     for m in made[1:]]
+        return DataKey(tuple(m["Plaintext"] for m in made), stored, attrs)
     raise SseError("NotImplemented", f"{mode} is not implemented by this server yet.", 501,
                    {})
 
 
 def open_data_key(kms: KmsService, caller: Caller, attrs: dict[str, Any],
-                  read: ReadRequest) -> bytes:
-    """The data key of a stored object (SSE-C: after checking the request's key)."""
+                  read: ReadRequest) -> DataKeys:
+    """The data keys of a stored object (SSE-C: after checking the request's key)."""
     mode = attrs["mode"]
     if mode == names.SSE_C:
         assert read.customer_key is not None
         salt = base64.b64decode(attrs["customer_key_salt"])
         customer_key.check(read.customer_key, salt,
                            base64.b64decode(attrs["customer_key_fingerprint"]))
-        return customer_key.derive_data_key(read.customer_key, salt)
+        return (customer_key.derive_data_key(read.customer_key, salt),)
     wrapped = base64.b64decode(attrs["wrapped_key"])
     try:
         if mode == names.AES256:
-            return kms.open_with_store_key(wrapped, attrs["kms_context"])
-        return kms.decrypt(caller, ciphertext_blob=wrapped,
-                           encryption_context=attrs["kms_context"])["Plaintext"]
+            return (kms.open_with_store_key(wrapped, attrs["kms_context"]),)
+        return tuple(kms.decrypt(caller, ciphertext_blob=base64.b64decode(blob),
+                                 encryption_context=attrs["kms_context"])["Plaintext"]
+                     for blob in [attrs["wrapped_key"], *attrs.get("wrapped_keys", [])])
     except KmsError as error:
         raise kms_failure(error) from None
 

@@ -70,8 +70,6 @@ def _rule(rule: dict[str, Any]) -> dict[str, Any]:
     if algorithm is not None and algorithm not in names.SSE_VALUES:
         raise invalid_argument("The encryption method specified is not supported",
                                "x-amz-server-side-encryption", algorithm)
-    if algorithm == names.KMS_DSSE:
-        raise S3Error("NotImplemented", "aws:kms:dsse is not implemented by this server yet.")
     if key_id is not None and algorithm not in names.KMS_MODES:
         raise invalid_argument("a KMSMasterKeyID is not applicable if the default sse "
                                "algorithm is not aws:kms or aws:kms:dsse",

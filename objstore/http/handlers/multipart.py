@@ -97,7 +97,7 @@ async def upload_part(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
                           f"checksum Type: {plan.algorithm.lower()}")
         plan.algorithm = upload.checksum_algorithm
     blob, result = await receive_into_blob(ctx, req.http, plan, req.auth,
-                                           part_key.key if part_key else None)
+                                           part_key.keys if part_key else None)
     part = PartRecord(upload.upload_id, number, blob, result.size,
                       part_key.etag(result.md5) if part_key else result.etag,
                       time.time(), checksums=result.checksums)
@@ -120,7 +120,7 @@ async def upload_part_copy(ctx: ServerContext, req: S3Request) -> web.StreamResp
     algorithm = upload.checksum_algorithm or DEFAULT_CHECKSUM
     writer, digests = await copy_into_blob(ctx, source, start, end, algorithm,
                                            source_key=source_key,
-                                           data_key=part_key.key if part_key else None)
+                                           data_key=part_key.keys if part_key else None)
     part = PartRecord(upload.upload_id, number, writer.blob_id, digests.size,
                       part_key.etag(digests.md5) if part_key else digests.md5.hex(),
                       time.time(), checksums=digests.checksums())

@@ -43,7 +43,7 @@ async def put_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     plan = plan_body(req.headers, req.auth)
     data_key, key_md5 = await encryption.write_key(ctx, req, "PutObject")
     blob, result = await receive_into_blob(ctx, req.http, plan, req.auth,
-                                           data_key.key if data_key else None)
+                                           data_key.keys if data_key else None)
     record = ObjectRecord(
         bucket=bucket, key=key, size=result.size,
         etag=data_key.etag(result.md5) if data_key else result.etag,
@@ -224,7 +224,7 @@ async def copy_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     algorithm = _copy_algorithm(req, source)
     writer, digests = await copy_into_blob(ctx, source, 0, source.size, algorithm,
                                            source_key=source_key,
-                                           data_key=data_key.key if data_key else None)
+                                           data_key=data_key.keys if data_key else None)
     record = ObjectRecord(
         bucket=bucket, key=key, size=digests.size,
         etag=data_key.etag(digests.md5) if data_key else digests.md5.hex(),
