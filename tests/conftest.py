@@ -45,7 +45,7 @@ class ServerProcess:
             stdout=subprocess.PIPE, stderr=log, text=True)
         assert self.process.stdout is not None
         line = self.process.stdout.readline().strip()
-        if not line.startswith("http://"):
+        if not line.startswith(("http://", "https://")):  # https: serve --tls
             self.process.kill()
             raise RuntimeError(f"server did not start: {line!r}\n{self.log_path.read_text()}")
         self.endpoint = line

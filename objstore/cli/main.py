@@ -40,6 +40,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="identities file (default: DATA_DIR/identities.json)")
     run.add_argument("--shutdown-grace", type=float, default=SHUTDOWN_GRACE,
                      help="seconds requests in flight get to finish on SIGINT/SIGTERM")
+    run.add_argument("--tls", action="store_true",
+                     help="serve HTTPS, with a self-signed certificate made in DATA_DIR/tls")
+    run.add_argument("--tls-cert", type=Path, default=None,
+                     help="serve HTTPS with this certificate (PEM; implies --tls)")
+    run.add_argument("--tls-key", type=Path, default=None,
+                     help="the private key (PEM) of --tls-cert")
+    run.add_argument("--require-tls-for-sse-c", action="store_true",
+                     help="refuse SSE-C requests made over plain HTTP, as AWS does")
     run.add_argument("--log-level", default="INFO")
 
     where = argparse.ArgumentParser(add_help=False)
@@ -115,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
                            access_key=args.access_key, secret_key=args.secret_key,
                            region=args.region, users_file=args.users_file,
                            domain=args.domain,
-                           shutdown_grace=args.shutdown_grace)
+                           shutdown_grace=args.shutdown_grace, tls=args.tls,
+                           tls_cert=args.tls_cert, tls_key=args.tls_key,
+                           require_tls_for_sse_c=args.require_tls_for_sse_c)
     asyncio.run(serve(options))
     return 0

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import ssl
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from aiohttp import web
 from kms.api.dispatch import KmsApi
 from kms.service.service import KmsService
 from objstore.auth.identities import IdentityStore
+from objstore.cli import tls
 from objstore.http.app import IN_FLIGHT, AccessLogger, build_app
 from objstore.http.context import ServerContext
 from objstore.storage.store import Store
@@ -40,6 +42,10 @@ class ServeOptions:
     users_file: Path | None = None
     domain: str = "localhost"
     shutdown_grace: float = SHUTDOWN_GRACE
+    tls: bool = False                  # HTTPS (self-signed in DATA_DIR/tls unless given)
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    require_tls_for_sse_c: bool = False
 
 
 async def _run_due_work(kms: KmsService, kms_executor: ThreadPoolExecutor) -> None:
@@ -58,7 +64,25 @@ def identities_path(data_dir: Path, users_file: Path | None) -> Path:
     return users_file if users_file is not None else data_dir / "identities.json"
 
 
+def _tls_setup(options: ServeOptions) -> tuple[ssl.SSLContext, tls.TlsFiles] | None:
+    """The server's TLS context and files, or None for plain HTTP; exits on bad files."""
+    if not (options.tls or options.tls_cert or options.tls_key):
+        return None
+    try:
+        if options.tls_cert or options.tls_key:
+            if not (options.tls_cert and options.tls_key):
+                raise tls.TlsSetupError("--tls-cert and --tls-key go together")
+            files = tls.user_files(options.tls_cert, options.tls_key)
+        else:
+            files = tls.ensure_self_signed(options.data_dir, options.host, options.domain)
+        return tls.server_context(files), files
+    except tls.TlsSetupError as exc:
+        print(f"objstore: {exc}", file=sys.stderr, flush=True)
+        raise SystemExit(2) from None
+
+
 async def serve(options: ServeOptions) -> None:
+    secure = _tls_setup(options)
     executor = ThreadPoolExecutor(max_workers=IO_THREADS, thread_name_prefix="objstore-io")
     store = Store(options.data_dir, executor)
     cleaned = await store.open()
@@ -69,18 +93,27 @@ async def serve(options: ServeOptions) -> None:
     app = build_app(ServerContext(store=store, identities=identities, executor=executor,
                                   region=options.region, domain=options.domain,
                                   kms=kms, kms_api=KmsApi(kms),
-                                  kms_executor=kms_executor))
+                                  kms_executor=kms_executor,
+                                  require_tls_for_sse_c=options.require_tls_for_sse_c))
     due_work = asyncio.create_task(_run_due_work(kms, kms_executor))
     runner = web.AppRunner(app, access_log_class=AccessLogger,
                            access_log=logging.getLogger("objstore.access"),
                            handle_signals=False, shutdown_timeout=1.0,
                            auto_decompress=False)
     await runner.setup()
-    site = web.TCPSite(runner, options.host, options.port, reuse_address=True)
+    site = web.TCPSite(runner, options.host, options.port, reuse_address=True,
+                       ssl_context=secure[0] if secure else None)
     await site.start()
     port = runner.addresses[0][1]
     host = f"[{options.host}]" if ":" in options.host else options.host
-    print(f"http://{host}:{port}", flush=True)
+    endpoint = f"{'https' if secure else 'http'}://{host}:{port}"
+    # one write: the endpoint first (scripts read that line), then how to trust the cert
+    sys.stdout.write(endpoint + "\n" + (tls.client_hints(endpoint, secure[1]) if secure else ""))
+    sys.stdout.flush()
+    if secure and secure[1].generated:
+        log.info("made a self-signed TLS certificate: %s", secure[1].cert.resolve())
+    if options.require_tls_for_sse_c and not secure:
+        log.warning("--require-tls-for-sse-c without --tls: every SSE-C request is refused")
     log.info("data directory %s; cleaned at start: %s", options.data_dir.resolve(), cleaned)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -25,6 +25,7 @@ class ServerContext:
     kms: KmsService
     kms_api: KmsApi
     kms_executor: Executor  # one thread: KMS calls run one at a time
+    require_tls_for_sse_c: bool = False  # refuse SSE-C over plain HTTP, as AWS does
 
 
 CONTEXT = web.AppKey("context", ServerContext)

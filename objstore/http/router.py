@@ -25,8 +25,14 @@ UNSUPPORTED = frozenset({
 
 SSE_HEADER_PREFIXES = ("x-amz-server-side-encryption",
                        "x-amz-copy-source-server-side-encryption")
+SSE_C_HEADER_PREFIXES = ("x-amz-server-side-encryption-customer-",
+                         "x-amz-copy-source-server-side-encryption-customer-")
+# AWS refuses every SSE-C request over plain HTTP (MinIO's wording; reference/s3-sse.md §5.2)
+INSECURE_SSE_C = ("Requests specifying Server Side Encryption with Customer provided keys "
+                  "must be made over a secure connection.")
 SSE_READY = frozenset({"PutObject", "GetObject", "HeadObject", "CopyObject", "UploadPart",
-                       "UploadPartCopy", "CreateMultipartUpload", "CompleteMultipartUpload"})
+                       "UploadPartCopy", "CreateMultipartUpload", "CompleteMultipartUpload",
+                       "ListParts"})
 
 
 def resolve(method: str, bucket: str | None, key: str | None, query: Mapping[str, str],
@@ -43,7 +49,19 @@ def resolve(method: str, bucket: str | None, key: str | None, query: Mapping[str
         raise S3Error("NotImplemented", f"Server-side encryption on {operation} is not "
                       f"implemented by this server yet (header {sse[0]}); nothing was "
                       "stored.", Header=sse[0])
+    if any(name.lower().startswith(SSE_C_HEADER_PREFIXES) for name in sse):
+        return operation, _sse_c_transport_checked(handler)
     return operation, handler
+
+
+def _sse_c_transport_checked(handler: Handler) -> Handler:
+    """The handler, preceded by the server's HTTPS rule for SSE-C: checked after the
+    signature and before the handler reads the body or touches anything."""
+    async def checked(ctx: ServerContext, request: S3Request) -> web.StreamResponse:
+        if ctx.require_tls_for_sse_c and not request.http.secure:
+            raise S3Error("InvalidRequest", INSECURE_SSE_C)
+        return await handler(ctx, request)
+    return checked
 
 
 def _resolve(method: str, bucket: str | None, key: str | None, query: Mapping[str, str],
