@@ -1,0 +1,74 @@
+"""Around every console request: find the session, refuse a POST without its CSRF token,
+send the signed-out to the sign-in page, turn errors into pages, add security headers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from objstore.console import csrf, state
+from objstore.console.errors import ConsoleError
+from objstore.console.render import SECURITY_HEADERS, render, url
+from objstore.console.session import COOKIE, set_cookie
+from objstore.http.context import CONTEXT
+
+log = logging.getLogger("objstore.console")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def public(handler: Handler) -> Handler:
+    """Mark a view that needs no signed-in user (the sign-in page)."""
+    handler.console_public = True  # type: ignore[attr-defined]
+    return handler
+
+
+def _is_public(request: web.Request) -> bool:
+    route = request.match_info.route
+    return isinstance(route.resource, web.StaticResource) or \
+        getattr(route.handler, "console_public", False)
+
+
+@web.middleware
+async def console_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    sessions = request.app[state.SESSIONS]
+    session = sessions.get(request.cookies.get(COOKIE))
+    if session is not None:
+        request[state.SESSION] = session
+    try:
+        response = await _handle(request, handler)
+    except ConsoleError as error:
+        response = render(request, "error.html", status=error.status, error=error)
+    except web.HTTPException as exc:
+        if exc.status < 400:
+            raise
+        error = ConsoleError(exc.reason, "There is no such page here." if exc.status == 404
+                             else "", status=exc.status)
+        response = render(request, "error.html", status=exc.status, error=error)
+    except Exception:
+        log.exception("console error on %s %s", request.method, request.path)
+        error = ConsoleError("Something went wrong in the server",
+                             "The details are in the server's log.", status=500)
+        response = render(request, "error.html", status=500, error=error)
+    if request.get(state.NEW_COOKIE):
+        set_cookie(request, response, request[state.SESSION])
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
+    session = request.get(state.SESSION)
+    if request.method == "POST":
+        await csrf.check(request, session)
+    identity = request.app[state.SESSIONS].identity(session, request.app[CONTEXT].identities)
+    if identity is not None:
+        request[state.USER] = identity
+    elif not _is_public(request):
+        if request.method != "GET":
+            state.flash(request, "Your session has ended: sign in again.", "error")
+            return web.Response(status=303, headers={"Location": url(request, "signin")})
+        return web.Response(status=303, headers={
+            "Location": url(request, "signin", {"next": request.path_qs})})
+    return await handler(request)

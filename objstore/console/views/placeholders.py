@@ -1,0 +1,28 @@
+"""Sections not built yet: the navigation already links to them."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from objstore.console.render import render
+
+routes = web.RouteTableDef()
+
+_COMING = {
+    "buckets": "Buckets and objects: browse, upload in any SSE mode, download, and see how "
+               "each object is protected and who can read it.",
+    "audit": "The audit trail: every KMS call, who made it, on which key, and why it "
+             "failed.",
+    "lessons": "Lessons: one page per SSE mode and per key administration task, with the "
+               "matching boto3 and AWS CLI commands.",
+}
+
+
+def _page(section: str):  # type: ignore[no-untyped-def]
+    async def view(request: web.Request) -> web.Response:
+        return render(request, "coming.html", section=section, about=_COMING[section])
+    return view
+
+
+for _section in _COMING:
+    routes.get(f"/{_section}", name=_section)(_page(_section))
