@@ -21,6 +21,7 @@ from kms.api.dispatch import KmsApi
 from kms.service.service import KmsService
 from objstore.auth.identities import IdentityStore
 from objstore.cli import tls
+from objstore.console import mount_console
 from objstore.http.app import IN_FLIGHT, AccessLogger, build_app
 from objstore.http.context import ServerContext
 from objstore.storage.store import Store
@@ -95,6 +96,7 @@ async def serve(options: ServeOptions) -> None:
                                   kms=kms, kms_api=KmsApi(kms),
                                   kms_executor=kms_executor,
                                   require_tls_for_sse_c=options.require_tls_for_sse_c))
+    mount_console(app)
     due_work = asyncio.create_task(_run_due_work(kms, kms_executor))
     runner = web.AppRunner(app, access_log_class=AccessLogger,
                            access_log=logging.getLogger("objstore.access"),
@@ -110,6 +112,7 @@ async def serve(options: ServeOptions) -> None:
     # one write: the endpoint first (scripts read that line), then how to trust the cert
     sys.stdout.write(endpoint + "\n" + (tls.client_hints(endpoint, secure[1]) if secure else ""))
     sys.stdout.flush()
+    print(f"console: {endpoint}/console/", flush=True)
     if secure and secure[1].generated:
         log.info("made a self-signed TLS certificate: %s", secure[1].cert.resolve())
     if options.require_tls_for_sse_c and not secure:
