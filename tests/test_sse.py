@@ -310,7 +310,9 @@ def test_bucket_default_encryption(server, s3, bucket: str, ssec_key: bytes) -> 
     assert_error(client_error(s3.put_object, Bucket=bucket, Key="c", Body=b"x",
                               **_ssec(ssec_key)), "AccessDenied", 403)
     s3.delete_bucket_encryption(Bucket=bucket)
-    assert "ServerSideEncryption" not in s3.put_object(Bucket=bucket, Key="plain", Body=b"p")
+    # without a bucket rule every object still gets SSE-S3, as on AWS since 2023
+    assert s3.put_object(Bucket=bucket, Key="plain", Body=b"p")["ServerSideEncryption"] \
+        == "AES256"
 
 
 def test_inspect_shows_what_is_stored(server, s3, bucket: str, ssec_key: bytes) -> None:
@@ -334,4 +336,62 @@ def test_inspect_shows_what_is_stored(server, s3, bucket: str, ssec_key: bytes) 
     assert kms["parts"][0]["frames"] == 5 and "alice" in kms["still_leaks"][-1]
     ssec = inspect("c")
     assert "not stored" in ssec["customer_key"] and "wrapped_data_key" not in ssec
-    assert inspect("plain")["a_thief_with_the_disk_sees"] == "the object's bytes, in clear"
+    plain = inspect("plain")   # no SSE header: SSE-S3, as on AWS since 2023
+    assert plain["mode"] == "SSE-S3 (AES256)" and "no plaintext" in \
+        plain["a_thief_with_the_disk_sees"]
+
+
+def test_checksums_are_sealed_with_the_object(server, s3, bucket: str) -> None:
+    """A plaintext checksum is not kept in clear (a CRC of a short secret gives the secret
+    away): it is sealed under the object's data key, and still answered to a client that
+    asks, on GET, HEAD (a Decrypt for SSE-KMS, as on AWS), and on the parts of a multipart
+    object."""
+    kms = make_client(server.endpoint, "kms")
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    body = b"pin=4721"
+    sha = base64.b64encode(hashlib.sha256(body).digest()).decode()
+    s3.put_object(Bucket=bucket, Key="pin", Body=body, ChecksumSHA256=sha,
+                  ServerSideEncryption="aws:kms", SSEKMSKeyId=key)
+    s3.put_object(Bucket=bucket, Key="default", Body=body, ChecksumAlgorithm="SHA1")
+    sha1 = base64.b64encode(hashlib.sha1(body).digest()).decode()
+    head = s3.head_object(Bucket=bucket, Key="pin", ChecksumMode="ENABLED")
+    assert head["ChecksumSHA256"] == sha
+    request_id = head["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
+    records = [json.loads(line) for line in
+               (server.data_dir / "kms" / "audit.jsonl").read_text().splitlines()]
+    assert [r["eventName"] for r in records if r["requestID"] == request_id] == ["Decrypt"]
+    assert s3.get_object(Bucket=bucket, Key="default",
+                         ChecksumMode="ENABLED")["ChecksumSHA1"] == sha1
+    listed = s3.list_objects_v2(Bucket=bucket)["Contents"]
+    assert {o["Key"]: o["ChecksumAlgorithm"] for o in listed} == {
+        "pin": ["SHA256"], "default": ["SHA1"]}
+    upload = s3.create_multipart_upload(Bucket=bucket, Key="mp", ChecksumAlgorithm="SHA256",
+                                        ServerSideEncryption="aws:kms")["UploadId"]
+    part_sha = base64.b64encode(hashlib.sha256(b"part one").digest()).decode()
+    part = s3.upload_part(Bucket=bucket, Key="mp", UploadId=upload, PartNumber=1,
+                          Body=b"part one", ChecksumSHA256=part_sha)
+    assert part["ChecksumSHA256"] == part_sha
+    listed_parts = s3.list_parts(Bucket=bucket, Key="mp", UploadId=upload)["Parts"]
+    assert listed_parts[0]["ChecksumSHA256"] == part_sha
+    done = s3.complete_multipart_upload(
+        Bucket=bucket, Key="mp", UploadId=upload, MultipartUpload={"Parts": [
+            {"PartNumber": 1, "ETag": part["ETag"], "ChecksumSHA256": part_sha}]})
+    assert done["ChecksumSHA256"].endswith("-1")
+    got = s3.get_object(Bucket=bucket, Key="mp", PartNumber=1, ChecksumMode="ENABLED")
+    assert got["ChecksumSHA256"] == part_sha
+    on_disk = b"".join(p.read_bytes() for p in server.data_dir.glob("objstore.db*"))
+    for value in (sha, sha1, part_sha, done["ChecksumSHA256"]):
+        assert value.encode() not in on_disk
+
+
+def test_default_encryption_none_is_a_baseline_switch(server_factory) -> None:
+    """`serve --default-encryption none` (not an AWS behaviour) stores objects with no SSE
+    header as sent, for comparisons; asked-for encryption still applies."""
+    server = server_factory(None, "--default-encryption", "none")
+    s3 = make_client(server.endpoint)
+    s3.create_bucket(Bucket="baseline")
+    put = s3.put_object(Bucket="baseline", Key="plain", Body=MARKER)
+    assert "ServerSideEncryption" not in put
+    assert s3.put_object(Bucket="baseline", Key="s3", Body=b"x",
+                         ServerSideEncryption="AES256")["ServerSideEncryption"] == "AES256"
+    assert any(MARKER in p.read_bytes() for p in _blobs(server))

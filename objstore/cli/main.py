@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
                      help="the private key (PEM) of --tls-cert")
     run.add_argument("--require-tls-for-sse-c", action="store_true",
                      help="refuse SSE-C requests made over plain HTTP, as AWS does")
+    run.add_argument("--default-encryption", choices=("AES256", "none"), default="AES256",
+                     help="encryption of objects written with no SSE header and no bucket "
+                     "rule: AES256 (SSE-S3, as AWS since 2023) or none (stored as sent; "
+                     "not an AWS behaviour, a baseline for comparisons)")
     run.add_argument("--log-level", default="INFO")
 
     where = argparse.ArgumentParser(add_help=False)
@@ -125,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
                            domain=args.domain,
                            shutdown_grace=args.shutdown_grace, tls=args.tls,
                            tls_cert=args.tls_cert, tls_key=args.tls_key,
-                           require_tls_for_sse_c=args.require_tls_for_sse_c)
+                           require_tls_for_sse_c=args.require_tls_for_sse_c,
+                           default_encryption=None if args.default_encryption == "none"
+                           else args.default_encryption)
     asyncio.run(serve(options))
     return 0

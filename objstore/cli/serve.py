@@ -47,6 +47,7 @@ class ServeOptions:
     tls_cert: Path | None = None
     tls_key: Path | None = None
     require_tls_for_sse_c: bool = False
+    default_encryption: str | None = "AES256"   # None: objects without SSE stored as sent
 
 
 async def _run_due_work(kms: KmsService, kms_executor: ThreadPoolExecutor) -> None:
@@ -95,7 +96,8 @@ async def serve(options: ServeOptions) -> None:
                                   region=options.region, domain=options.domain,
                                   kms=kms, kms_api=KmsApi(kms),
                                   kms_executor=kms_executor,
-                                  require_tls_for_sse_c=options.require_tls_for_sse_c))
+                                  require_tls_for_sse_c=options.require_tls_for_sse_c,
+                                  default_encryption=options.default_encryption))
     mount_console(app)
     due_work = asyncio.create_task(_run_due_work(kms, kms_executor))
     runner = web.AppRunner(app, access_log_class=AccessLogger,

@@ -26,6 +26,9 @@ class ServerContext:
     kms_api: KmsApi
     kms_executor: Executor  # one thread: KMS calls run one at a time
     require_tls_for_sse_c: bool = False  # refuse SSE-C over plain HTTP, as AWS does
+    # SSE-S3 for objects with no other setting, as AWS since 2023; None (`serve
+    # --default-encryption none`, not an AWS behaviour) stores them as sent
+    default_encryption: str | None = "AES256"
 
 
 CONTEXT = web.AppKey("context", ServerContext)

@@ -4,23 +4,30 @@ from the SSE engine (in the KMS's worker thread), and the response headers."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 from typing import Any
 
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error
 from objstore.http.request import S3Request
-from objstore.sse import engine
+from objstore.sse import engine, names, sealed
 from objstore.sse.engine import DataKey
 from objstore.sse.headers import response_headers
 from objstore.sse.model import BucketEncryption, ReadRequest, StoredEncryption
 from objstore.sse.request import check_part as check_part_rules
 from objstore.sse.request import plan_read, plan_write
 from objstore.sse.streams import DataKeys
-from objstore.storage.records import ObjectRecord, UploadRecord
+from objstore.storage.records import ObjectRecord, PartRecord, UploadRecord
 
 
-async def _in_kms(ctx: ServerContext, fn: Any, *args: Any, **kwargs: Any) -> Any:
+async def _in_kms(ctx: ServerContext, mode: str | None, fn: Any, *args: Any,
+                  **kwargs: Any) -> Any:
+    """Run an engine call: in the KMS's worker thread when it calls the KMS's API; inline
+    for SSE-S3 and SSE-C, whose key work is one small local AES-GCM or HKDF step (no KMS
+    call, no audit record, nothing to wait for)."""
+    if mode in (names.AES256, names.SSE_C):
+        return fn(*args, **kwargs)
     return await asyncio.get_running_loop().run_in_executor(
         ctx.kms_executor, functools.partial(fn, *args, **kwargs))
 
@@ -32,6 +39,11 @@ def _caller(ctx: ServerContext, req: S3Request) -> engine.Caller:
 
 
 BUCKET_SETTING = "encryption"
+
+
+def names_encryption(req: S3Request) -> bool:
+    """The request names an encryption of its own (any SSE header for the object)."""
+    return any(name.lower().startswith(names.SSE) for name in req.headers)
 
 
 def bucket_default(ctx: ServerContext, bucket: str) -> BucketEncryption | None:
@@ -49,10 +61,10 @@ def bucket_default(ctx: ServerContext, bucket: str) -> BucketEncryption | None:
 
 async def write_key(ctx: ServerContext, req: S3Request, operation: str) -> tuple[
         DataKey | None, str | None]:
-    """The data key for a write that asks for encryption (None: stored as sent), and the
-    SSE-C key MD5 to echo. Objects are encrypted when the request asks for it or the
-    bucket has a default encryption setting (AWS's SSE-S3 default for every bucket is not
-    applied yet: without either, the bytes are stored as sent)."""
+    """The data key for a write, and the SSE-C key MD5 to echo. As on AWS since 2023 every
+    object is encrypted: by the request's SSE headers, else the bucket's default rule,
+    else SSE-S3. Only a server started with `--default-encryption none` (not an AWS
+    behaviour: a baseline for comparisons) stores objects without either as sent (None)."""
     default = bucket_default(ctx, req.require_bucket())
     plan = plan_write(req.headers, operation=operation, bucket_default=default,
                       secure=req.http.secure, require_tls_for_ssec=False,
@@ -61,9 +73,9 @@ async def write_key(ctx: ServerContext, req: S3Request, operation: str) -> tuple
     if plan.bucket_key_enabled:
         raise S3Error("NotImplemented", "S3 Bucket Keys are not implemented by this server "
                       "yet.")
-    if not plan.explicit and default is None:
+    if not plan.explicit and default is None and ctx.default_encryption is None:
         return None, None
-    data_key = await _in_kms(ctx, engine.new_data_key, ctx.kms, _caller(ctx, req), plan,
+    data_key = await _in_kms(ctx, plan.mode, engine.new_data_key, ctx.kms, _caller(ctx, req), plan,
                              bucket=req.require_bucket(), key=req.require_key())
     return data_key, plan.customer_key_md5
 
@@ -79,7 +91,8 @@ async def read_key(ctx: ServerContext, req: S3Request, record: ObjectRecord, ope
                      require_tls_for_ssec=False)
     if not attrs or not (need_key or read.customer_key is not None):
         return None, read
-    key = await _in_kms(ctx, engine.open_data_key, ctx.kms, _caller(ctx, req), attrs, read)
+    key = await _in_kms(ctx, attrs["mode"], engine.open_data_key, ctx.kms, _caller(ctx, req),
+                        attrs, read)
     return key, read
 
 
@@ -99,8 +112,21 @@ async def part_key(ctx: ServerContext, req: S3Request, upload: UploadRecord, ope
     if not attrs or not need_key:
         return None
     read = ReadRequest(customer_key=plan.customer_key, customer_key_md5=plan.customer_key_md5)
-    key = await _in_kms(ctx, engine.open_data_key, ctx.kms, _caller(ctx, req), attrs, read)
+    key = await _in_kms(ctx, attrs["mode"], engine.open_data_key, ctx.kms, _caller(ctx, req),
+                        attrs, read)
     return DataKey(key, engine.stored_of(attrs) or StoredEncryption(None), attrs)
+
+
+def completion_needs_key(req: S3Request, upload: UploadRecord) -> bool:
+    """Whether CompleteMultipartUpload or ListParts opens the upload's data key (to read
+    its parts' sealed checksums): always for the KMS modes and SSE-S3; for SSE-C only
+    when the request brought the key (AWS lets both go without it)."""
+    attrs = upload.attrs.get("sse")
+    if not attrs:
+        return False
+    if attrs["mode"] != names.SSE_C:
+        return True
+    return names.CUSTOMER.key in names.lowered(req.headers)
 
 
 def upload_headers(req: S3Request, upload: UploadRecord, operation: str) -> dict[str, str]:
@@ -110,3 +136,62 @@ def upload_headers(req: S3Request, upload: UploadRecord, operation: str) -> dict
         return {}
     md5 = req.headers.get("x-amz-server-side-encryption-customer-key-MD5")
     return response_headers(engine.stored_of(attrs), operation, customer_key_md5=md5)
+
+
+# Plaintext checksums (a CRC of a short secret is as good as the secret) are kept sealed
+# under the object's data key; reading them costs what reading the object costs.
+SEALED_CHECKSUMS = "sealed_checksums"
+CHECKSUMS_PURPOSE = "checksums"
+
+
+def checksum_fields(sse: dict[str, Any] | None, keys: DataKeys | None,
+                    values: dict[str, str], checksum_type: str | None,
+                    part_values: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """An ObjectRecord's checksum fields and attrs, given its encryption attrs (None: stored
+    as sent) and data keys: in clear for an object stored as sent; sealed in its
+    encryption attrs for an encrypted one; none at all if its key is not at hand (an
+    SSE-C upload completed without the key)."""
+    part_values = part_values or []
+    if sse is None:
+        return {"checksums": values, "checksum_type": checksum_type,
+                "part_checksums": part_values, "attrs": {}}
+    attrs = dict(sse)
+    if keys is None:
+        return {"attrs": {"sse": attrs}}
+    if values or part_values:
+        attrs[SEALED_CHECKSUMS] = sealed.seal(keys, CHECKSUMS_PURPOSE, {
+            "checksums": values, "part_checksums": part_values})
+    return {"checksum_type": checksum_type if values else None,
+            "checksum_algorithm": next(iter(values), None), "attrs": {"sse": attrs}}
+
+
+def has_sealed_checksums(record: ObjectRecord) -> bool:
+    return SEALED_CHECKSUMS in (record.attrs.get("sse") or {})
+
+
+def reveal_checksums(record: ObjectRecord, keys: DataKeys | None) -> ObjectRecord:
+    """The record with its checksums readable (unchanged if they were never sealed; without
+    them if the key is not at hand)."""
+    text = (record.attrs.get("sse") or {}).get(SEALED_CHECKSUMS)
+    if text is None or keys is None:
+        return record
+    values = sealed.open_sealed(keys, CHECKSUMS_PURPOSE, text)
+    return dataclasses.replace(record, checksums=values["checksums"],
+                               part_checksums=values["part_checksums"])
+
+
+def part_checksum_fields(part_key: DataKey | None,
+                         values: dict[str, str]) -> dict[str, Any]:
+    """A PartRecord's checksums and attrs (sealed under the upload's data key)."""
+    if part_key is None or not values:
+        return {"checksums": values}
+    return {"checksums": {}, "attrs": {SEALED_CHECKSUMS: sealed.seal(
+        part_key.keys, CHECKSUMS_PURPOSE, values)}}
+
+
+def reveal_part(part: PartRecord, keys: DataKeys | None) -> PartRecord:
+    text = part.attrs.get(SEALED_CHECKSUMS)
+    if text is None or keys is None:
+        return part
+    return dataclasses.replace(part, checksums=sealed.open_sealed(keys, CHECKSUMS_PURPOSE,
+                                                                  text))

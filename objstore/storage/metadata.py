@@ -138,7 +138,8 @@ def put_object(conn: sqlite3.Connection, record: ObjectRecord) -> None:
         "INSERT OR REPLACE INTO objects (bucket, key, size, etag, last_modified, owner,"
         " checksum_algorithm, checksum_type, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (record.bucket, record.key.encode(), record.size, record.etag, record.last_modified,
-         record.owner, next(iter(record.checksums), None), record.checksum_type,
+         record.owner, record.checksum_algorithm or next(iter(record.checksums), None),
+         record.checksum_type,
          json.dumps(record.doc(), separators=(",", ":"))),
     )
 

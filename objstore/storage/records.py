@@ -47,6 +47,9 @@ class ObjectRecord:
     checksum_type: str | None = None
     part_checksums: list[dict[str, str]] = field(default_factory=list)
     attrs: dict[str, Any] = field(default_factory=dict)
+    # the algorithm of the object's checksum, for listings, when an upper layer keeps the
+    # values themselves out of `checksums` (sealed in attrs, where storage never looks)
+    checksum_algorithm: str | None = None
 
     @property
     def parts_count(self) -> int | None:
@@ -69,6 +72,7 @@ class ObjectRecord:
             headers=doc.get("headers", {}), user_meta=doc.get("user_meta", {}),
             checksums=doc.get("checksums", {}), checksum_type=doc.get("checksum_type"),
             part_checksums=doc.get("part_checksums", []), attrs=doc.get("attrs", {}),
+            checksum_algorithm=doc.get("checksum_algorithm"),
         )
 
 

@@ -100,11 +100,12 @@ async def upload_part(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
                                            part_key.keys if part_key else None)
     part = PartRecord(upload.upload_id, number, blob, result.size,
                       part_key.etag(result.md5) if part_key else result.etag,
-                      time.time(), checksums=result.checksums)
+                      time.time(), **encryption.part_checksum_fields(part_key,
+                                                                     result.checksums))
     await ctx.store.commit_part(part)
     headers = {"ETag": f'"{part.etag}"'}
     if upload.checksum_algorithm is not None or plan.explicit_checksum:
-        headers.update(representation.checksum_values(part.checksums))
+        headers.update(representation.checksum_values(result.checksums))
     headers.update(encryption.upload_headers(req, upload, "UploadPart"))
     return empty(headers=headers)
 
@@ -123,11 +124,12 @@ async def upload_part_copy(ctx: ServerContext, req: S3Request) -> web.StreamResp
                                            data_key=part_key.keys if part_key else None)
     part = PartRecord(upload.upload_id, number, writer.blob_id, digests.size,
                       part_key.etag(digests.md5) if part_key else digests.md5.hex(),
-                      time.time(), checksums=digests.checksums())
+                      time.time(), **encryption.part_checksum_fields(part_key,
+                                                                     digests.checksums()))
     await ctx.store.commit_part(part)
     body = elements([("ETag", f'"{part.etag}"'), ("LastModified", iso_time(part.last_modified))])
     if upload.checksum_algorithm is not None:
-        body += "".join(element("Checksum" + k, v) for k, v in part.checksums.items())
+        body += "".join(element("Checksum" + k, v) for k, v in digests.checksums().items())
     return xml_response(document("CopyPartResult", body),
                         headers=encryption.upload_headers(req, upload, "UploadPartCopy"))
 
@@ -183,8 +185,11 @@ def _object_checksums(upload: UploadRecord, parts: list[PartRecord]) -> tuple[di
 
 async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     upload = _upload(ctx, req)
-    await encryption.part_key(ctx, req, upload, "CompleteMultipartUpload", need_key=False)
-    encrypted = bool(upload.attrs.get("sse"))
+    # the parts' checksums are sealed under the upload's data key (an SSE-C upload completed
+    # without its key, as AWS allows, gets an object without checksums)
+    upload_key = await encryption.part_key(
+        ctx, req, upload, "CompleteMultipartUpload",
+        need_key=encryption.completion_needs_key(req, upload))
     condition = conditions.write_condition(req.headers, upload.bucket, upload.key)
     expected_size = _expected_size(req.headers.get("x-amz-mp-object-size"))
     claimed = _claimed_checksum(req.headers, upload)
@@ -199,7 +204,9 @@ async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespo
                               "request must include the checksum for each part. It was missing "
                               f"for part {number} in the request.")
 
-    def build(parts: list[PartRecord]) -> ObjectRecord:
+    def build(stored_parts: list[PartRecord]) -> ObjectRecord:
+        parts = [encryption.reveal_part(part, upload_key.keys if upload_key else None)
+                 for part in stored_parts]
         for part, (_, _, given) in zip(parts, requested, strict=True):
             for name, value in given.items():
                 if part.checksums.get(name) != value:
@@ -221,11 +228,10 @@ async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespo
             etag=multipart_etag(parts), last_modified=time.time(),
             segments=[Segment(p.blob, p.size) for p in parts], owner=upload.owner,
             headers=upload.headers, user_meta=upload.user_meta,
-            # an encrypted object keeps no plaintext checksum in clear
-            checksums={} if encrypted else object_checksums,
-            checksum_type=None if encrypted else checksum_type,
-            part_checksums=[] if encrypted else [p.checksums for p in parts],
-            attrs=dict(upload.attrs))
+            **encryption.checksum_fields(upload.attrs.get("sse"),
+                                         upload_key.keys if upload_key else None,
+                                         object_checksums, checksum_type,
+                                         [p.checksums for p in parts]))
 
     record = await ctx.store.complete_upload(
         upload, [(number, etag) for number, etag, _ in requested], build, MIN_PART_SIZE,
@@ -233,7 +239,8 @@ async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespo
     location = f"http://{req.http.host}/{record.bucket}/{record.key}"
     body = elements([("Location", location), ("Bucket", record.bucket), ("Key", record.key),
                      ("ETag", f'"{record.etag}"')])
-    body += "".join(element("Checksum" + k, v) for k, v in record.checksums.items())
+    shown = encryption.reveal_checksums(record, upload_key.keys if upload_key else None)
+    body += "".join(element("Checksum" + k, v) for k, v in shown.checksums.items())
     if record.checksum_type:
         body += element("ChecksumType", record.checksum_type)
     return xml_response(document("CompleteMultipartUploadResult", body),
@@ -298,7 +305,12 @@ async def list_parts(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     upload = _upload(ctx, req)
     max_parts = _int_param(req, "max-parts", 1000, 1000)
     marker = _int_param(req, "part-number-marker", 0, MAX_PARTS)
-    parts = ctx.store.parts(upload.upload_id, after=marker, limit=max_parts + 1)
+    upload_key = await encryption.part_key(ctx, req, upload, "CompleteMultipartUpload",
+                                           need_key=encryption.completion_needs_key(req,
+                                                                                    upload))
+    parts = [encryption.reveal_part(part, upload_key.keys if upload_key else None)
+             for part in ctx.store.parts(upload.upload_id, after=marker,
+                                         limit=max_parts + 1)]
     page, truncated = parts[:max_parts], len(parts) > max_parts
     body = elements([("Bucket", upload.bucket), ("Key", upload.key),
                      ("UploadId", upload.upload_id), ("PartNumberMarker", marker)])

@@ -49,15 +49,14 @@ async def put_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
         etag=data_key.etag(result.md5) if data_key else result.etag,
         last_modified=time.time(), segments=[Segment(blob, result.size)],
         owner=req.identity.arn, headers=headers, user_meta=meta,
-        # an encrypted object keeps no plaintext checksum in clear
-        checksums={} if data_key else result.checksums,
-        checksum_type=None if data_key else "FULL_OBJECT",
-        attrs={"sse": data_key.attrs} if data_key else {})
+        **encryption.checksum_fields(data_key.attrs if data_key else None,
+                                     data_key.keys if data_key else None, result.checksums,
+                                     "FULL_OBJECT"))
     await ctx.store.commit_object(record, condition)
     response = {"ETag": f'"{record.etag}"'}
     if plan.explicit_checksum:
-        response.update(representation.checksum_values(result.checksums) if data_key
-                        else representation.checksum_headers(record, None))
+        response.update(representation.checksum_values(result.checksums))
+        response["x-amz-checksum-type"] = "FULL_OBJECT"
     if data_key:
         response.update(response_headers(data_key.stored, "PutObject",
                                          customer_key_md5=key_md5))
@@ -116,12 +115,15 @@ async def _read_object(ctx: ServerContext, req: S3Request, *,
         return empty(304, headers={"ETag": f'"{record.etag}"', "Last-Modified":
                                    representation.http_date(record.last_modified)})
     operation = "GetObject" if send_body else "HeadObject"
-    data_key, read = await encryption.read_key(ctx, req, record, operation,
-                                               need_key=send_body)
     start, end, partial = _read_target(req, record, part_number)
-    headers = representation.object_headers(
-        record, with_checksum=_checksum_requested(req) and (not partial or part_number is not None),
-        part_number=part_number)
+    with_checksum = _checksum_requested(req) and (not partial or part_number is not None)
+    data_key, read = await encryption.read_key(
+        ctx, req, record, operation,
+        need_key=send_body or (with_checksum and encryption.has_sealed_checksums(record)))
+    if with_checksum:
+        record = encryption.reveal_checksums(record, data_key)
+    headers = representation.object_headers(record, with_checksum=with_checksum,
+                                             part_number=part_number)
     headers.update(encryption.headers_for(record, operation, read))
     representation.apply_overrides(headers, req.query)
     status = 206 if partial else 200
@@ -215,8 +217,9 @@ async def copy_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
                 headers[name] = req.headers[name]
     data_key, key_md5 = await encryption.write_key(ctx, req, "CopyObject")
     if (source.bucket, source.key) == (bucket, key) and directive == "COPY" and \
-            data_key is None and not any(name in req.headers for name in (
-                "x-amz-storage-class", "x-amz-website-redirect-location")):
+            not encryption.names_encryption(req) and not any(
+                name in req.headers for name in ("x-amz-storage-class",
+                                                 "x-amz-website-redirect-location")):
         raise S3Error("InvalidRequest", "This copy request is illegal because it is trying to "
                       "copy an object to itself without changing the object's metadata, "
                       "storage class, website redirect location or encryption attributes.")
@@ -230,14 +233,14 @@ async def copy_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
         etag=data_key.etag(digests.md5) if data_key else digests.md5.hex(),
         last_modified=time.time(), segments=[Segment(writer.blob_id, digests.size)],
         owner=req.identity.arn, headers=headers, user_meta=meta,
-        checksums={} if data_key else digests.checksums(),
-        checksum_type=None if data_key else "FULL_OBJECT",
-        attrs={"sse": data_key.attrs} if data_key else {})
+        **encryption.checksum_fields(data_key.attrs if data_key else None,
+                                     data_key.keys if data_key else None, digests.checksums(),
+                                     "FULL_OBJECT"))
     await ctx.store.commit_object(record, condition)
     body = elements([("ETag", f'"{record.etag}"'), ("LastModified",
                      iso_time(record.last_modified))])
     body += "".join(element("Checksum" + name, value)
-                    for name, value in record.checksums.items())
+                    for name, value in digests.checksums().items())
     response = {} if data_key is None else response_headers(
         data_key.stored, "CopyObject", customer_key_md5=key_md5)
     return xml_response(document("CopyObjectResult", body), headers=response)
@@ -247,4 +250,4 @@ def _copy_algorithm(req: S3Request, source: ObjectRecord) -> str:
     asked = req.headers.get("x-amz-checksum-algorithm")
     if asked is not None:
         return checksums.algorithm(asked)
-    return next(iter(source.checksums), DEFAULT_CHECKSUM)
+    return source.checksum_algorithm or next(iter(source.checksums), DEFAULT_CHECKSUM)
