@@ -1,0 +1,160 @@
+"""The KMS keys an object depends on, looked at read-only: which key, in what state, and
+whom its policy and grants let call kms:Decrypt.
+
+Nothing here calls a KMS operation: an operation would append to the audit trail and run
+the clock's due work, and an inspection must change nothing. Instead it reads the key
+records, either from a running KMS's own store (`KmsService.store`, in-process) or from
+the key database opened read-only (`ReadOnlyKeyRecords`, beside a running server or
+without one), and evaluates the key policy with the KMS's own rules
+(`kms.service.policy`, `kms.service.grant_rules`: pure functions).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import sqlite3
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from kms.crypto import blob
+from kms.crypto.errors import InvalidCiphertext
+from kms.service import grant_rules, policy
+from kms.store import rows
+from kms.store.paths import KmsPaths
+from kms.store.records import ENABLED, AliasRecord, GrantRecord, KeyRecord, alias_arn
+
+DECRYPT = "kms:Decrypt"
+
+
+class KeyRecords(Protocol):
+    """What is read of the KMS's store (kms.store.KeyStore has these methods)."""
+
+    def get_key(self, key_id: str) -> KeyRecord | None: ...
+
+    def get_alias(self, arn: str) -> AliasRecord | None: ...
+
+    def list_grants(self, key_id: str, after: str | None = None,
+                    limit: int | None = 100) -> list[GrantRecord]: ...
+
+
+class ReadOnlyKeyRecords:
+    """The key database opened read-only (`mode=ro`): it is never created, migrated or
+    locked for writing. Missing database: every lookup finds nothing."""
+
+    def __init__(self, data_dir: Path) -> None:
+        path = KmsPaths.of(data_dir).db
+        self._conn: sqlite3.Connection | None = None
+        if path.exists():
+            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    def _rows(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
+        if self._conn is None:
+            return []
+        return self._conn.execute(sql, args).fetchall()
+
+    def get_key(self, key_id: str) -> KeyRecord | None:
+        found = self._rows(f"SELECT {rows.KEY_COLUMNS} FROM keys WHERE key_id = ?", (key_id,))
+        return rows.key_from_row(found[0]) if found else None
+
+    def get_alias(self, arn: str) -> AliasRecord | None:
+        found = self._rows(f"SELECT {rows.ALIAS_COLUMNS} FROM aliases WHERE arn = ?", (arn,))
+        return rows.alias_from_row(found[0]) if found else None
+
+    def list_grants(self, key_id: str, after: str | None = None,
+                    limit: int | None = 100) -> list[GrantRecord]:
+        found = self._rows(f"SELECT {rows.GRANT_COLUMNS} FROM grants WHERE key_id = ? "
+                           "AND grant_id > ? ORDER BY grant_id", (key_id, after or ""))
+        return [rows.grant_from_row(row) for row in found[:limit]]
+
+
+def find_key(records: KeyRecords, ref: str, *, account: str,
+             region: str) -> KeyRecord | None:
+    """The key a reference names: key id, key ARN, alias name or alias ARN."""
+    if ref.startswith("arn:"):
+        parts = ref.split(":", 5)
+        if len(parts) == 6:
+            region, account, resource = parts[3], parts[4], parts[5]
+            ref = resource.removeprefix("key/")
+    if ref.startswith("alias/"):
+        alias = records.get_alias(alias_arn(region, account, ref))
+        return records.get_key(alias.target_key_id) if alias else None
+    return records.get_key(ref)
+
+
+def key_id_in_blob(ciphertext_blob: bytes) -> str | None:
+    """The KMS key id a ciphertext blob of this KMS names in its clear header (None for a
+    blob from another KMS)."""
+    try:
+        return str(blob.parse(ciphertext_blob).key_id)
+    except (InvalidCiphertext, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class DecryptAccess:
+    """Who may call kms:Decrypt on a key, for one kind of call (through S3 or directly)."""
+
+    key_arn: str
+    state: str
+    usable_now: bool
+    allowed: list[str]        # the principals asked about whom the policy or a grant allows
+    refused: list[str]
+    statements: list[dict[str, Any]]   # the policy's statements that cover kms:Decrypt
+    grants: list[dict[str, Any]]       # grants that include Decrypt
+
+
+def decrypt_access(key: KeyRecord, records: KeyRecords, principals: Sequence[str], *,
+                   account: str, context: Mapping[str, str] | None,
+                   via_service: str | None) -> DecryptAccess:
+    """Evaluate the key policy and grants as the KMS would for Decrypt by each principal
+    (`via_service`: "s3.us-east-1.amazonaws.com" when S3 calls on the user's behalf)."""
+    parsed = policy.parse(key.policy)
+    grants = [g for g in records.list_grants(key.key_id, limit=None)
+              if "Decrypt" in g.operations]
+    allowed, refused = [], []
+    for principal in principals:
+        request = policy.Request(principal_arn=principal, account_id=account,
+                                 action=DECRYPT, encryption_context=context,
+                                 via_service=via_service)
+        granted = not policy.denies(parsed, request) and any(
+            grant_rules.names(g.grantee_principal, principal, account)
+            and grant_rules.allows(g, "Decrypt", context) for g in grants)
+        (allowed if policy.allows(parsed, request) or granted else refused).append(principal)
+    return DecryptAccess(
+        key_arn=key.arn, state=key.state, usable_now=key.state == ENABLED,
+        allowed=allowed, refused=refused,
+        statements=[_statement(s) for s in parsed["Statement"] if _covers_decrypt(s)],
+        grants=[{"grantee": g.grantee_principal, "operations": g.operations,
+                 **({"constraints": g.constraints} if g.constraints else {})}
+                for g in grants])
+
+
+def _covers_decrypt(statement: Mapping[str, Any]) -> bool:
+    def matches(actions: Any) -> bool:
+        patterns = actions if isinstance(actions, list) else [actions]
+        return any(fnmatch.fnmatchcase(DECRYPT.lower(), str(p).lower()) for p in patterns)
+
+    if "Action" in statement:
+        return matches(statement["Action"])
+    return not matches(statement.get("NotAction", []))
+
+
+def _statement(statement: Mapping[str, Any]) -> dict[str, Any]:
+    summary: dict[str, Any] = {"effect": statement["Effect"]}
+    if "Sid" in statement:
+        summary["sid"] = statement["Sid"]
+    if "Principal" in statement:
+        summary["principal"] = statement["Principal"]
+    else:
+        summary["not_principal"] = statement["NotPrincipal"]
+    if "Condition" in statement:
+        summary["condition"] = statement["Condition"]
+    return summary
+
