@@ -14,6 +14,7 @@ from kms.cli import main as kms_cli
 from objstore.auth.identities import IdentityStore
 from objstore.cli import inspect_object
 from objstore.cli.serve import SHUTDOWN_GRACE, ServeOptions, identities_path, serve
+from objstore.clientside import cli as cse_cli
 
 DEFAULT_ACCESS_KEY = "AKIAIOSFODNN7EXAMPLE"
 DEFAULT_SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -74,6 +75,7 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("target", help="BUCKET/KEY")
     inspect.add_argument("--data-dir", type=Path, default=Path("data"))
     inspect.add_argument("--json", action="store_true")
+    cse_cli.add_parser(commands)
     return parser
 
 
@@ -121,6 +123,8 @@ def main(argv: list[str] | None = None) -> int:
         return kms_cli.run(args)
     if args.command == "inspect":
         return _inspect(args)
+    if args.command == "cse":
+        return cse_cli.run(args)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = ServeOptions(host=args.host, port=args.port, data_dir=args.data_dir,
