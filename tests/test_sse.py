@@ -395,3 +395,53 @@ def test_default_encryption_none_is_a_baseline_switch(server_factory) -> None:
     assert s3.put_object(Bucket="baseline", Key="s3", Body=b"x",
                          ServerSideEncryption="AES256")["ServerSideEncryption"] == "AES256"
     assert any(MARKER in p.read_bytes() for p in _blobs(server))
+
+
+def _audit(server) -> list[dict]:
+    return [json.loads(line) for line in
+            (server.data_dir / "kms" / "audit.jsonl").read_text().splitlines()]
+
+
+def _request_id(response: dict) -> str:
+    return response["ResponseMetadata"]["HTTPHeaders"]["x-amz-request-id"]
+
+
+def test_bucket_keys_cut_kms_calls(server, s3, bucket: str) -> None:
+    """With BucketKeyEnabled, ten PUTs cost one GenerateDataKey (context: the bucket's
+    ARN) and ten GETs one Decrypt; each object still has its own data key, the responses
+    say bucket-key-enabled, and a disabled KMS key stops them at once."""
+    kms = make_client(server.endpoint, "kms")
+    key = kms.create_key()["KeyMetadata"]
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms",
+                                               "KMSMasterKeyID": key["KeyId"]},
+        "BucketKeyEnabled": True}]})
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert rule["Rules"][0]["BucketKeyEnabled"] is True
+    puts = [s3.put_object(Bucket=bucket, Key=f"o{i}", Body=b"%d" % i * 1000)
+            for i in range(10)]
+    assert all(p["BucketKeyEnabled"] and p["SSEKMSKeyId"] == key["Arn"] for p in puts)
+    gets = [s3.get_object(Bucket=bucket, Key=f"o{i}") for i in range(10)]
+    assert [g["Body"].read() for g in gets] == [b"%d" % i * 1000 for i in range(10)]
+    assert all(g["BucketKeyEnabled"] for g in gets)
+    records = _audit(server)
+    by_request = {r["requestID"]: r for r in records}
+    generated = [by_request[_request_id(p)] for p in puts if _request_id(p) in by_request]
+    assert [r["eventName"] for r in generated] == ["GenerateDataKey"]
+    assert generated[0]["requestParameters"]["encryptionContext"] == {
+        "aws:s3:arn": f"arn:aws:s3:::{bucket}"}
+    assert len([g for g in gets if _request_id(g) in by_request]) <= 1
+    # the header overrides the bucket setting, both ways
+    alone = s3.put_object(Bucket=bucket, Key="own", Body=b"x", ServerSideEncryption="aws:kms",
+                          SSEKMSKeyId=key["KeyId"], BucketKeyEnabled=False)
+    assert "BucketKeyEnabled" not in alone
+    assert by_request.get(_request_id(alone)) is None and \
+        [r["eventName"] for r in _audit(server) if r["requestID"] == _request_id(alone)] == \
+        ["GenerateDataKey"]
+    kms.disable_key(KeyId=key["KeyId"])
+    assert_error(client_error(s3.get_object, Bucket=bucket, Key="o1"),
+                 "KMS.DisabledException", 400)
+    assert_error(client_error(s3.put_object, Bucket=bucket, Key="o11", Body=b"x"),
+                 "KMS.DisabledException", 400)
+    kms.enable_key(KeyId=key["KeyId"])
+    assert s3.get_object(Bucket=bucket, Key="o1")["Body"].read() == b"1" * 1000

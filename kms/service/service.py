@@ -6,6 +6,7 @@ from typing import Any
 
 from kms.service.aliases import AliasOps
 from kms.service.asymmetric import AsymmetricOps
+from kms.service.cached_use import CachedUseOps
 from kms.service.caller import Caller
 from kms.service.crypto_ops import CryptoOps
 from kms.service.grants import GrantOps
@@ -17,7 +18,7 @@ from kms.service.usage import UsageOps
 
 
 class KmsService(KeyOps, AliasOps, CryptoOps, AsymmetricOps, GrantOps, RotationOps,
-                 ImportOps, UsageOps, StoreKeyOps):
+                 ImportOps, UsageOps, StoreKeyOps, CachedUseOps):
     """The embedded KMS. Construct with the data directory; call `close()` at the end."""
 
     def advance_clock(self, days: float) -> float:

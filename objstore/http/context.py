@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from aiohttp import web
@@ -12,6 +12,7 @@ from aiohttp import web
 from kms.api.dispatch import KmsApi
 from kms.service.service import KmsService
 from objstore.auth.identities import Identity, IdentityStore
+from objstore.sse.bucket_keys import BucketKeyCache
 from objstore.storage.store import Store
 
 
@@ -29,6 +30,7 @@ class ServerContext:
     # SSE-S3 for objects with no other setting, as AWS since 2023; None (`serve
     # --default-encryption none`, not an AWS behaviour) stores them as sent
     default_encryption: str | None = "AES256"
+    bucket_keys: BucketKeyCache = field(default_factory=BucketKeyCache)  # S3 Bucket Keys
 
 
 CONTEXT = web.AppKey("context", ServerContext)

@@ -9,7 +9,6 @@ import functools
 from typing import Any
 
 from objstore.http.context import ServerContext
-from objstore.http.errors import S3Error
 from objstore.http.request import S3Request
 from objstore.sse import engine, names, sealed
 from objstore.sse.engine import DataKey
@@ -70,13 +69,11 @@ async def write_key(ctx: ServerContext, req: S3Request, operation: str) -> tuple
                       secure=req.http.secure, require_tls_for_ssec=False,
                       principal=req.identity.arn,
                       resource=f"arn:aws:s3:::{req.require_bucket()}/{req.require_key()}")
-    if plan.bucket_key_enabled:
-        raise S3Error("NotImplemented", "S3 Bucket Keys are not implemented by this server "
-                      "yet.")
     if not plan.explicit and default is None and ctx.default_encryption is None:
         return None, None
     data_key = await _in_kms(ctx, plan.mode, engine.new_data_key, ctx.kms, _caller(ctx, req), plan,
-                             bucket=req.require_bucket(), key=req.require_key())
+                             bucket=req.require_bucket(), key=req.require_key(),
+                             bucket_keys=ctx.bucket_keys)
     return data_key, plan.customer_key_md5
 
 
@@ -92,7 +89,7 @@ async def read_key(ctx: ServerContext, req: S3Request, record: ObjectRecord, ope
     if not attrs or not (need_key or read.customer_key is not None):
         return None, read
     key = await _in_kms(ctx, attrs["mode"], engine.open_data_key, ctx.kms, _caller(ctx, req),
-                        attrs, read)
+                        attrs, read, ctx.bucket_keys)
     return key, read
 
 
@@ -113,7 +110,7 @@ async def part_key(ctx: ServerContext, req: S3Request, upload: UploadRecord, ope
         return None
     read = ReadRequest(customer_key=plan.customer_key, customer_key_md5=plan.customer_key_md5)
     key = await _in_kms(ctx, attrs["mode"], engine.open_data_key, ctx.kms, _caller(ctx, req),
-                        attrs, read)
+                        attrs, read, ctx.bucket_keys)
     return DataKey(key, engine.stored_of(attrs) or StoredEncryption(None), attrs)
 
 

@@ -6,6 +6,8 @@ What is kept with an object (ObjectRecord.attrs["sse"], JSON):
   mode, kms_key_arn, context (the user's pairs), bucket_key_enabled   (what S3 reports)
   kms_context (the full context given to the KMS), wrapped_key (base64), material_id
   wrapped_keys (DSSE-KMS: the outer layer's data key, wrapped; the inner one is wrapped_key)
+  bucket_key (with an S3 Bucket Key: the bucket key's KMS ciphertext blob; wrapped_key is
+    then the object's data key wrapped by the bucket key, and kms_context the bucket's)
   customer_key_salt, customer_key_fingerprint (base64; SSE-C: never the key itself)
 """
 
@@ -21,8 +23,10 @@ from typing import Any
 from kms.service.caller import Caller
 from kms.service.errors import KmsError
 from kms.service.service import KmsService
+from objstore.sse import bucket_keys as bk
 from objstore.sse import context as ctx
 from objstore.sse import customer_key, names
+from objstore.sse.bucket_keys import BucketKey, BucketKeyCache
 from objstore.sse.errors import SseError
 from objstore.sse.model import ReadRequest, StoredEncryption, WriteRequest
 from objstore.sse.request import stored_encryption
@@ -56,8 +60,11 @@ def kms_caller(identity_arn: str, account_id: str, user_name: str, region: str,
 
 
 def new_data_key(kms: KmsService, caller: Caller, plan: WriteRequest, *, bucket: str,
-                 key: str) -> DataKey:
+                 key: str, bucket_keys: BucketKeyCache | None = None) -> DataKey:
     mode = plan.mode
+    if mode == names.KMS and plan.bucket_key_enabled:
+        return _under_bucket_key(kms, caller, plan, bucket, key,
+                                 bucket_keys or BucketKeyCache())
     if mode == names.SSE_C:
         assert plan.customer_key is not None
         salt = customer_key.new_salt()
@@ -91,8 +98,51 @@ def new_data_key(kms: KmsService, caller: Caller, plan: WriteRequest, *, bucket:
                    {})
 
 
+def _under_bucket_key(kms: KmsService, caller: Caller, plan: WriteRequest, bucket: str,
+                      key: str, cache: BucketKeyCache) -> DataKey:
+    """A random data key for the object, wrapped by the requester's bucket key for this
+    bucket, KMS key and context (one GenerateDataKey per bucket key's lifetime)."""
+    context = ctx.kms_context(plan.context, bucket=bucket, key=key, bucket_key=True)
+    key_id = plan.kms_key_id or DEFAULT_KMS_KEY
+    scope = bk.write_scope(caller.arn, bucket, key_id, context)
+    try:
+        kept = cache.get(scope)
+        if kept is None:
+            made = kms.generate_data_key(caller, key_id=key_id, key_spec="AES_256",
+                                         encryption_context=context)
+            kept = BucketKey(made["Plaintext"], made["CiphertextBlob"], made["KeyId"],
+                             made.get("KeyMaterialId"), cache.now())
+            cache.put(scope, kept)
+            cache.put(bk.read_scope(caller.arn, kept.wrapped), kept)
+        else:
+            kms.check_key_usable(kept.kms_key_arn, "GenerateDataKey")
+    except KmsError as error:
+        raise kms_failure(error) from None
+    data_key = os.urandom(32)
+    stored = stored_encryption(plan, kms_key_arn=kept.kms_key_arn)
+    attrs = _attrs(stored, context, bk.wrap(kept.plaintext, data_key), kept.material_id)
+    attrs["bucket_key"] = base64.b64encode(kept.wrapped).decode()
+    return DataKey((data_key,), stored, attrs)
+
+
+def _open_bucket_key(kms: KmsService, caller: Caller, attrs: dict[str, Any],
+                     cache: BucketKeyCache) -> bytes:
+    wrapped = base64.b64decode(attrs["bucket_key"])
+    scope = bk.read_scope(caller.arn, wrapped)
+    kept = cache.get(scope)
+    if kept is None:
+        opened = kms.decrypt(caller, ciphertext_blob=wrapped,
+                             encryption_context=attrs["kms_context"])
+        kept = BucketKey(opened["Plaintext"], wrapped, opened["KeyId"],
+                         attrs.get("material_id"), cache.now())
+        cache.put(scope, kept)
+    else:
+        kms.check_key_usable(kept.kms_key_arn, "Decrypt")
+    return bk.unwrap(kept.plaintext, base64.b64decode(attrs["wrapped_key"]))
+
+
 def open_data_key(kms: KmsService, caller: Caller, attrs: dict[str, Any],
-                  read: ReadRequest) -> DataKeys:
+                  read: ReadRequest, bucket_keys: BucketKeyCache | None = None) -> DataKeys:
     """The data keys of a stored object (SSE-C: after checking the request's key)."""
     mode = attrs["mode"]
     if mode == names.SSE_C:
@@ -105,6 +155,8 @@ def open_data_key(kms: KmsService, caller: Caller, attrs: dict[str, Any],
     try:
         if mode == names.AES256:
             return (kms.open_with_store_key(wrapped, attrs["kms_context"]),)
+        if "bucket_key" in attrs:
+            return (_open_bucket_key(kms, caller, attrs, bucket_keys or BucketKeyCache()),)
         return tuple(kms.decrypt(caller, ciphertext_blob=base64.b64decode(blob),
                                  encryption_context=attrs["kms_context"])["Plaintext"]
                      for blob in [attrs["wrapped_key"], *attrs.get("wrapped_keys", [])])

@@ -75,14 +75,12 @@ def _rule(rule: dict[str, Any]) -> dict[str, Any]:
                                "algorithm is not aws:kms or aws:kms:dsse",
                                "ApplyServerSideEncryptionByDefault", None)
     bucket_key = child(rule, "BucketKeyEnabled") == "true"
-    if bucket_key:
-        raise S3Error("NotImplemented", "S3 Bucket Keys are not implemented by this server "
-                      "yet.")
     blocked = [t for t in children(child(rule, "BlockedEncryptionTypes"), "EncryptionType")
                if isinstance(t, str)]
     if set(blocked) - {"NONE", "SSE-C"}:
         raise S3Error("MalformedXML")
-    stored: dict[str, Any] = {"BucketKeyEnabled": False, "BlockedEncryptionTypes": blocked}
+    stored: dict[str, Any] = {"BucketKeyEnabled": bucket_key,
+                              "BlockedEncryptionTypes": blocked}
     if algorithm is not None:
         stored["SSEAlgorithm"] = algorithm
     if isinstance(key_id, str) and key_id:
