@@ -159,3 +159,20 @@ def test_the_access_log_has_console_lines_without_secrets(console: Console) -> N
     log = console.server.log_path.read_text()
     assert re.search(r"Console POST /console/signin 303", log)
     assert SECRET_KEY not in log
+
+
+def test_keyboard_only_sign_in_and_skip_link(console: Console, page: Page) -> None:
+    page.goto(console.url("signin"))
+    expect(page.get_by_label("Access key ID")).to_be_focused()   # autofocus
+    page.keyboard.type(ACCESS_KEY)
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Secret access key")).to_be_focused()
+    page.keyboard.type(SECRET_KEY)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Hello, admin")).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"#main$"))
+    page.keyboard.press("Tab")   # the first control inside the page's content
+    expect(page.get_by_role("main").get_by_role("link", name="Keys")).to_be_focused()

@@ -81,7 +81,7 @@ async def key_list(request: web.Request) -> web.Response:
 
 @routes.get("/keys/new", name="key_new")
 async def new_key_form(request: web.Request) -> web.Response:
-    return _create_form(request, {"key_type": "0"}, None)
+    return _create_form(request, {"key_type": "0", "alias": "", "description": ""}, None)
 
 
 def _create_form(request: web.Request, values: dict[str, str], error: ConsoleError | None,
