@@ -4,6 +4,7 @@ send the signed-out to the sign-in page, turn errors into pages, add security he
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
@@ -12,6 +13,7 @@ from objstore.console import csrf, state
 from objstore.console.errors import ConsoleError
 from objstore.console.render import SECURITY_HEADERS, render, url
 from objstore.console.session import COOKIE, set_cookie
+from objstore.http.app import OPERATION, REQUEST_ID
 from objstore.http.context import CONTEXT
 
 log = logging.getLogger("objstore.console")
@@ -32,6 +34,8 @@ def _is_public(request: web.Request) -> bool:
 
 @web.middleware
 async def console_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    request[REQUEST_ID] = secrets.token_hex(8).upper()   # for the access log line
+    request[OPERATION] = "Console"
     sessions = request.app[state.SESSIONS]
     session = sessions.get(request.cookies.get(COOKIE))
     if session is not None:

@@ -8,6 +8,10 @@ import urllib.error
 import urllib.request
 import uuid
 
+import pytest
+
+pytest.importorskip("playwright.sync_api",
+                    reason="the playwright package is not installed (pip install -e '.[test]')")
 from playwright.sync_api import Page, expect
 
 from tests.conftest import ACCESS_KEY, SECRET_KEY, ServerProcess

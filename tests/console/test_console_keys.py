@@ -7,6 +7,9 @@ import json
 import re
 
 import pytest
+
+pytest.importorskip("playwright.sync_api",
+                    reason="the playwright package is not installed (pip install -e '.[test]')")
 from playwright.sync_api import Page, expect
 
 from tests.conftest import SECRET_KEY
