@@ -282,8 +282,10 @@ def test_aws_cli_with_sse(server, aws_cli_env: dict, bucket: str, tmp_path: Path
 
 
 def test_bucket_default_encryption(server, s3, bucket: str, ssec_key: bytes) -> None:
-    missing = client_error(s3.get_bucket_encryption, Bucket=bucket)
-    assert_error(missing, "ServerSideEncryptionConfigurationNotFoundError", 404)
+    base = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
+    assert base["Rules"] == [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"},
+                              "BucketKeyEnabled": False,
+                              "BlockedEncryptionTypes": {"EncryptionType": ["NONE"]}}]
     kms = make_client(server.endpoint, "kms")
     key = kms.create_key()["KeyMetadata"]
     s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
@@ -392,6 +394,8 @@ def test_default_encryption_none_is_a_baseline_switch(server_factory) -> None:
     s3.create_bucket(Bucket="baseline")
     put = s3.put_object(Bucket="baseline", Key="plain", Body=MARKER)
     assert "ServerSideEncryption" not in put
+    assert_error(client_error(s3.get_bucket_encryption, Bucket="baseline"),
+                 "ServerSideEncryptionConfigurationNotFoundError", 404)
     assert s3.put_object(Bucket="baseline", Key="s3", Body=b"x",
                          ServerSideEncryption="AES256")["ServerSideEncryption"] == "AES256"
     assert any(MARKER in p.read_bytes() for p in _blobs(server))
@@ -445,3 +449,85 @@ def test_bucket_keys_cut_kms_calls(server, s3, bucket: str) -> None:
                  "KMS.DisabledException", 400)
     kms.enable_key(KeyId=key["KeyId"])
     assert s3.get_object(Bucket=bucket, Key="o1")["Body"].read() == b"1" * 1000
+
+
+def test_update_object_encryption_rewraps_without_rewriting(server, s3, bucket: str) -> None:
+    """UpdateObjectEncryption moves SSE-S3 and SSE-KMS objects under another KMS key: the
+    blob on disk is untouched, ETag and checksums kept, the old key no longer needed."""
+    kms = make_client(server.endpoint, "kms")
+    old, new = (kms.create_key()["KeyMetadata"] for _ in range(2))
+    s3.put_object(Bucket=bucket, Key="s3", Body=BODY, ChecksumAlgorithm="SHA256")
+    s3.put_object(Bucket=bucket, Key="kms", Body=BODY, ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId=old["KeyId"])
+    before = {p.name: p.read_bytes() for p in _blobs(server)}
+    etags = {k: s3.head_object(Bucket=bucket, Key=k)["ETag"] for k in ("s3", "kms")}
+    for name, bucket_key in (("s3", False), ("kms", True)):
+        s3.update_object_encryption(Bucket=bucket, Key=name, ObjectEncryption={
+            "SSEKMS": {"KMSKeyArn": new["Arn"], "BucketKeyEnabled": bucket_key}})
+        head = s3.head_object(Bucket=bucket, Key=name, ChecksumMode="ENABLED")
+        assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == new["Arn"]
+        assert head["ETag"] == etags[name] and head.get("BucketKeyEnabled", False) == bucket_key
+    assert s3.head_object(Bucket=bucket, Key="s3", ChecksumMode="ENABLED")[
+        "ChecksumSHA256"] == base64.b64encode(hashlib.sha256(BODY).digest()).decode()
+    assert {p.name: p.read_bytes() for p in _blobs(server)
+            if p.name in before} == before                     # not a byte rewritten
+    kms.disable_key(KeyId=old["KeyId"])                        # the old key is not needed
+    for name in ("s3", "kms"):
+        assert s3.get_object(Bucket=bucket, Key=name)["Body"].read() == BODY
+    kms.disable_key(KeyId=new["KeyId"])
+    assert_error(client_error(s3.get_object, Bucket=bucket, Key="kms"),
+                 "KMS.DisabledException", 400)
+    kms.enable_key(KeyId=new["KeyId"])
+
+
+def test_update_object_encryption_errors(server, s3, bucket: str, ssec_key: bytes) -> None:
+    kms = make_client(server.endpoint, "kms")
+    arn = kms.create_key()["KeyMetadata"]["Arn"]
+    s3.put_object(Bucket=bucket, Key="c", Body=b"x", **_ssec(ssec_key))
+    s3.put_object(Bucket=bucket, Key="d", Body=b"x", ServerSideEncryption="aws:kms:dsse")
+    s3.put_object(Bucket=bucket, Key="s", Body=b"x")
+
+    def update(key: str, **target: object):
+        return client_error(s3.update_object_encryption, Bucket=bucket, Key=key,
+                            ObjectEncryption={"SSEKMS": target})
+
+    for key in ("c", "d"):
+        error = update(key, KMSKeyArn=arn)
+        assert_error(error, "InvalidRequest", 400)
+        assert "DSSE-KMS or SSE-C" in error.response["Error"]["Message"]
+    assert "valid AWS KMS key" in update("s", KMSKeyArn="arn:aws:kms:us-east-1:alias/x").response[
+        "Error"]["Message"]
+    other = arn.replace(arn.split(":")[4], "999999999999")
+    assert_error(update("s", KMSKeyArn=other), "AccessDenied", 403)
+    assert_error(update("missing", KMSKeyArn=arn), "NoSuchKey", 404)
+    missing_key = arn.rsplit("/", 1)[0] + "/00000000-0000-0000-0000-000000000000"
+    assert_error(update("s", KMSKeyArn=missing_key), "KMS.NotFoundException", 400)
+    assert s3.head_object(Bucket=bucket, Key="s")["ServerSideEncryption"] == "AES256"
+
+
+def test_rewrap_command_moves_a_keys_objects(server, s3, bucket: str, ssec_key: bytes,
+                                             aws_cli_env: dict) -> None:
+    import subprocess
+    import sys
+
+    kms = make_client(server.endpoint, "kms")
+    old, new = (kms.create_key()["KeyMetadata"]["Arn"] for _ in range(2))
+    for i in range(3):
+        s3.put_object(Bucket=bucket, Key=f"old/{i}", Body=b"o%d" % i,
+                      ServerSideEncryption="aws:kms", SSEKMSKeyId=old)
+    s3.put_object(Bucket=bucket, Key="old/sse-s3", Body=b"s")
+    s3.put_object(Bucket=bucket, Key="old/c", Body=b"c", **_ssec(ssec_key))
+    etag = s3.head_object(Bucket=bucket, Key="old/0")["ETag"]
+    done = subprocess.run([sys.executable, "-m", "objstore", "rewrap", f"s3://{bucket}/old/",
+                           "--kms-key-arn", new, "--from-key", old,
+                           "--endpoint-url", server.endpoint],
+                          env=aws_cli_env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "3 moved" in done.stdout and "1 not movable" in done.stdout
+    assert "1 skipped" in done.stdout   # the SSE-S3 object: not under --from-key
+    for i in range(3):
+        head = s3.head_object(Bucket=bucket, Key=f"old/{i}")
+        assert head["SSEKMSKeyId"] == new
+    assert s3.head_object(Bucket=bucket, Key="old/0")["ETag"] == etag
+    kms.schedule_key_deletion(KeyId=old, PendingWindowInDays=7)
+    assert s3.get_object(Bucket=bucket, Key="old/2")["Body"].read() == b"o2"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from kms.cli import main as kms_cli
 from objstore.auth.identities import IdentityStore
-from objstore.cli import inspect_object
+from objstore.cli import inspect_object, rewrap
 from objstore.cli.serve import SHUTDOWN_GRACE, ServeOptions, identities_path, serve
 from objstore.clientside import cli as cse_cli
 
@@ -76,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     inspect.add_argument("--data-dir", type=Path, default=Path("data"))
     inspect.add_argument("--json", action="store_true")
     cse_cli.add_parser(commands)
+    rewrap.add_parser(commands)
     return parser
 
 
@@ -125,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
         return _inspect(args)
     if args.command == "cse":
         return cse_cli.run(args)
+    if args.command == "rewrap":
+        return rewrap.run(args)
     logging.basicConfig(level=args.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     options = ServeOptions(host=args.host, port=args.port, data_dir=args.data_dir,

@@ -48,7 +48,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     try:
-        s3, kms = _clients(args)
+        s3, kms = clients(args)
         context = _context(args.context)
         if args.cse_command == "put":
             bucket, key = _location(args.target)
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     return 1
 
 
-def _clients(args: argparse.Namespace) -> tuple[Any, Any]:
+def clients(args: argparse.Namespace) -> tuple[Any, Any]:
     try:
         import boto3
     except ImportError:

@@ -93,6 +93,14 @@ async def read_key(ctx: ServerContext, req: S3Request, record: ObjectRecord, ope
     return key, read
 
 
+async def rewrap(ctx: ServerContext, req: S3Request, record: ObjectRecord, *,
+                 kms_key_arn: str, bucket_key: bool) -> DataKey:
+    """The object's data key wrapped again under another KMS key (UpdateObjectEncryption)."""
+    return await _in_kms(ctx, names.KMS, engine.rewrap, ctx.kms, _caller(ctx, req),
+                         record.attrs["sse"], kms_key_id=kms_key_arn, bucket_key=bucket_key,
+                         bucket=record.bucket, key=record.key, bucket_keys=ctx.bucket_keys)
+
+
 def headers_for(record: ObjectRecord, operation: str, read: ReadRequest) -> dict[str, str]:
     return response_headers(engine.stored_of(record.attrs.get("sse")), operation,
                             customer_key_md5=read.customer_key_md5)

@@ -140,6 +140,10 @@ def from_domain(exc: Exception) -> S3Error | None:
         case storage.EntityTooSmall():
             return S3Error("EntityTooSmall", ProposedSize=str(exc.size),
                            MinSizeAllowed=str(exc.min_size), PartNumber=str(exc.part_number))
+        case storage.ObjectChanged():
+            return S3Error("OperationAborted", "A conflicting conditional operation is "
+                           "currently in progress against this resource. Please try again.",
+                           status=409)
         case storage.PreconditionFailed():
             return S3Error("PreconditionFailed", Condition=exc.condition)
         case AuthError():

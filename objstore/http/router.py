@@ -8,7 +8,14 @@ from aiohttp import web
 
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error
-from objstore.http.handlers import buckets, encryption_config, listing, multipart, objects
+from objstore.http.handlers import (
+    buckets,
+    encryption_config,
+    listing,
+    multipart,
+    object_encryption,
+    objects,
+)
 from objstore.http.request import S3Request
 
 Handler = Callable[[ServerContext, S3Request], Awaitable[web.StreamResponse]]
@@ -118,6 +125,8 @@ def _object_operation(method: str, query: Mapping[str, str],
             return "UploadPart", multipart.upload_part
         if copy:
             return "CopyObject", objects.copy_object
+        if "encryption" in query:
+            return "UpdateObjectEncryption", object_encryption.update_object_encryption
         return "PutObject", objects.put_object
     if method == "GET":
         if upload:

@@ -99,9 +99,11 @@ def new_data_key(kms: KmsService, caller: Caller, plan: WriteRequest, *, bucket:
 
 
 def _under_bucket_key(kms: KmsService, caller: Caller, plan: WriteRequest, bucket: str,
-                      key: str, cache: BucketKeyCache) -> DataKey:
-    """A random data key for the object, wrapped by the requester's bucket key for this
-    bucket, KMS key and context (one GenerateDataKey per bucket key's lifetime)."""
+                      key: str, cache: BucketKeyCache,
+                      data_key: bytes | None = None) -> DataKey:
+    """A data key for the object (random, unless given), wrapped by the requester's bucket
+    key for this bucket, KMS key and context (one GenerateDataKey per bucket key's
+    lifetime)."""
     context = ctx.kms_context(plan.context, bucket=bucket, key=key, bucket_key=True)
     key_id = plan.kms_key_id or DEFAULT_KMS_KEY
     scope = bk.write_scope(caller.arn, bucket, key_id, context)
@@ -118,7 +120,7 @@ def _under_bucket_key(kms: KmsService, caller: Caller, plan: WriteRequest, bucke
             kms.check_key_usable(kept.kms_key_arn, "GenerateDataKey")
     except KmsError as error:
         raise kms_failure(error) from None
-    data_key = os.urandom(32)
+    data_key = data_key or os.urandom(32)
     stored = stored_encryption(plan, kms_key_arn=kept.kms_key_arn)
     attrs = _attrs(stored, context, bk.wrap(kept.plaintext, data_key), kept.material_id)
     attrs["bucket_key"] = base64.b64encode(kept.wrapped).decode()
@@ -162,6 +164,40 @@ def open_data_key(kms: KmsService, caller: Caller, attrs: dict[str, Any],
                      for blob in [attrs["wrapped_key"], *attrs.get("wrapped_keys", [])])
     except KmsError as error:
         raise kms_failure(error) from None
+
+
+REWRAPPABLE = frozenset({names.AES256, names.KMS})
+KEPT_ATTRS = ("sealed_checksums",)   # sealed under the data key, which does not change
+
+
+def rewrap(kms: KmsService, caller: Caller, attrs: dict[str, Any], *, kms_key_id: str,
+           bucket_key: bool, bucket: str, key: str,
+           bucket_keys: BucketKeyCache | None = None) -> DataKey:
+    """A stored SSE-S3 or SSE-KMS object moved under another KMS key (UpdateObjectEncryption,
+    `objstore rewrap`): its data key is opened and wrapped again (KMS Decrypt, then
+    Encrypt, or the requester's bucket key), so no byte of data is rewritten and the ETag
+    and sealed checksums stay valid. The user's encryption context is kept."""
+    if attrs["mode"] not in REWRAPPABLE:
+        raise ValueError(f"cannot re-wrap a {attrs['mode']} object")
+    (data_key,) = open_data_key(kms, caller, attrs, ReadRequest(), bucket_keys)
+    plan = WriteRequest(names.COPY_OBJECT, names.KMS, kms_key_id=kms_key_id,
+                        context=dict(attrs.get("context", {})),
+                        bucket_key_enabled=bucket_key, explicit=True)
+    if bucket_key:
+        made = _under_bucket_key(kms, caller, plan, bucket, key,
+                                 bucket_keys or BucketKeyCache(), data_key)
+    else:
+        context = ctx.kms_context(plan.context, bucket=bucket, key=key, bucket_key=False)
+        try:
+            wrapped = kms.encrypt(caller, key_id=kms_key_id, plaintext=data_key,
+                                  encryption_context=context)
+        except KmsError as error:
+            raise kms_failure(error) from None
+        stored = stored_encryption(plan, kms_key_arn=wrapped["KeyId"])
+        made = DataKey((data_key,), stored,
+                       _attrs(stored, context, wrapped["CiphertextBlob"]))
+    made.attrs.update({name: attrs[name] for name in KEPT_ATTRS if name in attrs})
+    return made
 
 
 def stored_of(attrs: dict[str, Any] | None) -> StoredEncryption | None:

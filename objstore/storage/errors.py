@@ -67,3 +67,12 @@ class PreconditionFailed(StorageError):
     def __init__(self, condition: str) -> None:
         super().__init__(condition)
         self.condition = condition
+
+
+class ObjectChanged(StorageError):
+    """The object was replaced or deleted between reading it and updating it in place."""
+
+    def __init__(self, bucket: str, key: str) -> None:
+        super().__init__(key)
+        self.bucket = bucket
+        self.key = key

@@ -9,6 +9,7 @@ its bytes to a concurrent overwrite.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import sqlite3
 import time
@@ -28,6 +29,7 @@ from objstore.storage.errors import (
     NoSuchBucket,
     NoSuchKey,
     NoSuchUpload,
+    ObjectChanged,
 )
 from objstore.storage.multipart import select_parts
 from objstore.storage.records import (
@@ -190,6 +192,21 @@ class Store:
             self._release(new_blobs)
             raise
         self._release(old)
+
+    async def update_object_attrs(self, record: ObjectRecord,
+                                  attrs: dict[str, Any]) -> ObjectRecord:
+        """Replace the attrs of the object version `record` was read as, keeping its bytes
+        (no blob is written or released). ObjectChanged if the key now holds another
+        version (or none): the caller read a stale record."""
+        def update(conn: sqlite3.Connection) -> ObjectRecord:
+            current = metadata.get_object(conn, record.bucket, record.key)
+            if current is None or current.segments != record.segments:
+                raise ObjectChanged(record.bucket, record.key)
+            updated = dataclasses.replace(current, attrs=attrs)
+            metadata.put_object(conn, updated)
+            return updated
+
+        return await self._committer.run(update)
 
     async def delete_object(self, bucket: str, key: str) -> bool:
         """Delete the key; True if it existed. Deleting a missing key is not an error."""

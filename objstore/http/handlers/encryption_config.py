@@ -1,7 +1,9 @@
 """PutBucketEncryption, GetBucketEncryption, DeleteBucketEncryption: a bucket's default
 encryption, applied to writes that carry no SSE headers (explicit headers win). A bucket
-that never had a setting stores such objects as sent, so GetBucketEncryption says there
-is no configuration rather than claiming AWS's SSE-S3 base level."""
+that never had a setting (or whose setting was deleted) has AWS's base level since 2023,
+SSE-S3, and GetBucketEncryption says so (s3-sse.md §8.2), with SSE-C not blocked (AWS
+blocks it for new buckets since April 2026; a server for learning SSE-C does not). Only a
+server run with `--default-encryption none` has buckets with no configuration at all."""
 
 from __future__ import annotations
 
@@ -36,6 +38,9 @@ async def put_bucket_encryption(ctx: ServerContext, req: S3Request) -> web.Strea
 
 async def get_bucket_encryption(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     rule = ctx.store.bucket_config(req.require_bucket(), SETTING)
+    if rule is None and ctx.default_encryption is not None:
+        rule = {"SSEAlgorithm": ctx.default_encryption, "BucketKeyEnabled": False,
+                "BlockedEncryptionTypes": ["NONE"]}
     if rule is None:
         raise S3Error("ServerSideEncryptionConfigurationNotFoundError",
                       "The server side encryption configuration was not found", status=404,
