@@ -39,6 +39,15 @@ def server_side(record: ObjectRecord, blobs: BlobStore) -> dict[str, Any]:
         report["wrapped_data_key"] = sse.get("wrapped_key")
         if sse.get("wrapped_keys"):
             report["outer_layer_wrapped_data_keys"] = sse["wrapped_keys"]
+        if sse.get("bucket_key"):
+            report["bucket_key"] = (
+                "S3 Bucket Key: the data key above is wrapped (AES-GCM) by a bucket-level "
+                "key, which the KMS wrapped under the bucket's ARN context; one KMS call "
+                "serves many objects")
+            report["wrapped_bucket_key"] = sse["bucket_key"]
+    if sse.get("sealed_checksums"):
+        report["checksums"] = ("sealed under the object's data key (a plaintext checksum "
+                               "would reveal short contents)")
     if mode == names.SSE_C:
         report["customer_key"] = ("not stored: only a salted HMAC fingerprint, to tell a "
                                   "right key from a wrong one")
