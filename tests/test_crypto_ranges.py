@@ -15,6 +15,7 @@ from objstore.crypto import (
     frames_for_range,
     open_stream,
 )
+from objstore.crypto.opener import open_reader
 
 KEY = bytes(range(32))
 F = FRAME_SIZE
@@ -129,3 +130,75 @@ def test_open_frame_one_at_a_time() -> None:
     assert opener.open_frames(1, b"".join(frames[1:])) == plaintext[F:]
     with pytest.raises(ValueError, match="outside"):
         opener.open_frame(4, frames[3])
+
+
+class IntoRecorder:
+    """A `readinto` source over a blob that records (offset, length) of every read."""
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = blob
+        self.calls: list[tuple[int, int]] = []
+
+    def __call__(self, offset: int, buffer: memoryview) -> int:
+        data = self.blob[offset:offset + len(buffer)]
+        self.calls.append((offset, len(buffer)))
+        buffer[:len(data)] = data
+        return len(data)
+
+
+@pytest.mark.parametrize("size,frame_size", [
+    (0, 16), (1, 16), (17, 16), (100, 16), (3 * F + 777, F),
+])
+def test_plaintext_reader_matches_slicing(size: int, frame_size: int) -> None:
+    rng = random.Random(size)
+    plaintext = rng.randbytes(size)
+    blob = seal(plaintext, frame_size)
+    for start, end in range_pairs(size, frame_size, rng):
+        for batch in (1, 16):
+            read = IntoRecorder(blob)
+            reader = open_reader(KEY, read, size, len(blob), batch_frames=batch)
+            read.calls.clear()
+            pieces = list(reader.pieces(start, end))
+            assert b"".join(pieces) == plaintext[start:end], (start, end, batch)
+            assert all(pieces), "no empty pieces"
+            span = frames_for_range(size, start, end, frame_size)
+            assert read.calls[0][0] == span.stored_offset
+            assert sum(length for _, length in read.calls) == span.stored_length
+            # random access: the same bytes, into a caller's buffer
+            buffer = bytearray(end - start)
+            assert reader.readinto(start, memoryview(buffer)) == end - start
+            assert buffer == plaintext[start:end]
+
+
+def test_plaintext_reader_opens_a_partly_read_frame_once() -> None:
+    """Sequential reads that do not fall on frame boundaries (DSSE's inner layer reading the
+    outer one) read and open every frame once: the frame a read ends in is kept."""
+    size = 5 * F + 123
+    plaintext = random.Random(7).randbytes(size)
+    blob = seal(plaintext)
+    read = IntoRecorder(blob)
+    reader = open_reader(KEY, read, size)
+    at, got = 0, bytearray()
+    while at < size:
+        buffer = bytearray(F + 16)
+        n = reader.readinto(at, memoryview(buffer))
+        got += buffer[:n]
+        at += n
+    assert got == plaintext
+    assert sum(length for _, length in read.calls) == len(blob)  # header + each frame once
+    assert reader.readinto(size + 5, memoryview(bytearray(10))) == 0  # past the end: nothing
+
+
+def test_plaintext_reader_pieces_are_cut_on_batch_boundaries() -> None:
+    size = 40 * F + 3
+    plaintext = random.Random(2).randbytes(size)
+    blob = seal(plaintext)
+    read = IntoRecorder(blob)
+    reader = open_reader(KEY, read, size)
+    read.calls.clear()
+    pieces = list(reader.pieces(F + 5))
+    assert [len(p) for p in pieces] == [16 * F - 5, 16 * F, 7 * F + 3]
+    assert b"".join(pieces) == plaintext[F + 5:]
+    assert read.calls == [(HEADER_SIZE + STRIDE, 16 * STRIDE),
+                          (HEADER_SIZE + 17 * STRIDE, 16 * STRIDE),
+                          (HEADER_SIZE + 33 * STRIDE, 7 * STRIDE + 3 + TAG_SIZE)]

@@ -112,6 +112,26 @@ def test_feed_random_slices_and_buffer_types() -> None:
     assert b"".join(out) == whole
 
 
+def test_feed_view_seals_the_same_bytes_into_one_reused_buffer() -> None:
+    rng = random.Random(8)
+    plaintext = rng.randbytes(900_001)
+    whole = seal(plaintext, salt=SALT)
+    sealer = FrameSealer(KEY, salt=SALT)
+    out = [sealer.header()]
+    buffers = set()
+    at = 0
+    while at < len(plaintext):
+        n = rng.choice([0, 1, 65536, 65537, 200_000])
+        view = sealer.feed_view(plaintext[at:at + n])
+        out.append(bytes(view))  # valid until the next call: copied now
+        if view:
+            buffers.add(id(view.obj))
+        at += n
+    out.append(sealer.finish())
+    assert b"".join(out) == whole
+    assert len(buffers) <= 3  # grown to the largest result, not one per call
+
+
 def test_feed_buffers_at_most_one_frame() -> None:
     sealer = FrameSealer(KEY)
     assert sealer.feed(b"x" * FRAME_SIZE) == b""  # a full frame is held: it may be the last

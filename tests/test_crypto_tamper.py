@@ -17,6 +17,7 @@ from objstore.crypto import (
     open_stream,
     parse_header,
 )
+from objstore.crypto.opener import open_reader
 
 KEY = bytes(range(32))
 FOX = b"The quick brown fox jumps over the lazy dog"  # 43 bytes: 3 frames of 16
@@ -35,17 +36,28 @@ def split(blob: bytes, size: int, frame_size: int = 16) -> tuple[bytes, list[byt
 
 
 def read_all(blob: bytes, size: int, key: bytes = KEY, batch: int = 16,
-             check_size: bool = True) -> bytes:
-    """Decrypt the whole stream as a GET would; return what was yielded before any error,
-    re-raising the error with it attached."""
+             check_size: bool = True, via: str = "read") -> bytes:
+    """Decrypt the whole stream as a GET would (through `read` and FrameOpener.decrypt_range,
+    or through `readinto` and PlaintextReader.pieces); return what was yielded before any
+    error, re-raising the error with it attached."""
     got = bytearray()
 
     def read(offset: int, length: int) -> bytes:
         return blob[offset:offset + length]
 
+    def readinto(offset: int, buffer: memoryview) -> int:
+        data = blob[offset:offset + len(buffer)]
+        buffer[:len(data)] = data
+        return len(data)
+
+    stored = len(blob) if check_size else None
     try:
-        opener = open_stream(key, read, size, stored_size=len(blob) if check_size else None)
-        for piece in opener.decrypt_range(read, batch_frames=batch):
+        if via == "read":
+            opener = open_stream(key, read, size, stored_size=stored)
+            pieces = opener.decrypt_range(read, batch_frames=batch)
+        else:
+            pieces = open_reader(key, readinto, size, stored, batch_frames=batch).pieces()
+        for piece in pieces:
             got += piece
     except IntegrityError as exc:
         exc.yielded = bytes(got)  # type: ignore[attr-defined]
@@ -55,14 +67,16 @@ def read_all(blob: bytes, size: int, key: bytes = KEY, batch: int = 16,
 
 def assert_rejected(blob: bytes, size: int, plaintext: bytes, key: bytes = KEY,
                     check_size: bool = False) -> None:
-    """Fails with IntegrityError, without (by default) the stored size check."""
-    for batch in (1, 16):
-        with pytest.raises(IntegrityError) as info:
-            read_all(blob, size, key, batch, check_size)
-        yielded = info.value.yielded  # type: ignore[attr-defined]
-        assert plaintext.startswith(yielded), "a wrong byte was returned"
-        if batch == 16:
-            assert yielded == b""
+    """Fails with IntegrityError, without (by default) the stored size check, whichever
+    way it is read."""
+    for via in ("read", "readinto"):
+        for batch in (1, 16):
+            with pytest.raises(IntegrityError) as info:
+                read_all(blob, size, key, batch, check_size, via)
+            yielded = info.value.yielded  # type: ignore[attr-defined]
+            assert plaintext.startswith(yielded), "a wrong byte was returned"
+            if batch == 16:
+                assert yielded == b""
 
 
 @pytest.mark.parametrize("plaintext,frame_size", [
@@ -96,10 +110,11 @@ def test_flipping_bytes_of_full_size_frames_fails() -> None:
 def test_the_failing_frame_is_named() -> None:
     blob = bytearray(seal(FOX))
     blob[HEADER_SIZE + 32 + 5] ^= 1  # inside frame 1
-    with pytest.raises(IntegrityError, match="frame 1 ") as info:
-        read_all(bytes(blob), len(FOX), batch=1)
-    assert info.value.frame == 1
-    assert info.value.yielded == FOX[:16]  # type: ignore[attr-defined]
+    for via in ("read", "readinto"):
+        with pytest.raises(IntegrityError, match="frame 1 ") as info:
+            read_all(bytes(blob), len(FOX), batch=1, via=via)
+        assert info.value.frame == 1
+        assert info.value.yielded == FOX[:16]  # type: ignore[attr-defined]
 
 
 def test_truncation_anywhere_fails() -> None:

@@ -9,7 +9,7 @@ import os
 import pytest
 
 from objstore.crypto import IntegrityError
-from objstore.sse.streams import SealingWriter, decrypt_range, stored_size
+from objstore.sse.streams import SealingWriter, decrypt_range, open_layers, stored_size
 
 DATA = os.urandom(300_000)
 
@@ -66,3 +66,50 @@ def test_a_flipped_byte_anywhere_fails_the_read() -> None:
         damaged[offset] ^= 1
         with pytest.raises(IntegrityError):
             _read(bytes(damaged), keys, 0, len(DATA))
+
+
+def _readinto(blob: bytes, log: list[tuple[int, int]] | None = None):
+    def readinto(offset: int, buffer: memoryview) -> int:
+        data = blob[offset:offset + len(buffer)]
+        buffer[:len(data)] = data
+        if log is not None:
+            log.append((offset, len(data)))
+        return len(data)
+    return readinto
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_readinto_source_gives_the_same_bytes(layers: int) -> None:
+    keys = tuple(os.urandom(32) for _ in range(layers))
+    blob = _seal(keys, DATA)
+    for start, end in ((0, len(DATA)), (0, 0), (65530, 65542), (131000, 200000),
+                       (299_999, 300_000), (300_000, 300_000)):
+        got = b"".join(decrypt_range(keys, lambda o, n: b"", len(DATA), len(blob), start, end,
+                                     readinto=_readinto(blob)))
+        assert got == DATA[start:end]
+
+
+def test_dsse_reads_each_stored_byte_once() -> None:
+    """The inner layer reads the outer one sequentially, in reads that do not fall on the
+    outer layer's frame boundaries: still every stored byte is read (and opened) once."""
+    keys = (os.urandom(32), os.urandom(32))
+    data = os.urandom(3 * 1024 * 1024 + 5)
+    blob = _seal(keys, data)
+    log: list[tuple[int, int]] = []
+    reader = open_layers(keys, _readinto(blob, log), len(data), len(blob))
+    assert b"".join(reader.pieces()) == data
+    assert sum(n for _, n in log) == len(blob)
+    assert [offset for offset, _ in log] == sorted(offset for offset, _ in log)
+
+
+def test_sealing_writer_slices_big_writes() -> None:
+    """The sink sees at most about 1 MiB at a time, whatever the caller writes."""
+    keys = (os.urandom(32), os.urandom(32))
+    data = os.urandom(5 * 1024 * 1024)
+    sizes: list[int] = []
+    out = io.BytesIO()
+    writer = SealingWriter(keys, lambda b: (sizes.append(len(b)), out.write(b)))
+    writer.write(data)
+    writer.finish()
+    assert max(sizes) < 1024 * 1024 + 64 * 1024
+    assert _read(out.getvalue(), keys, 0, len(data), len(data)) == data

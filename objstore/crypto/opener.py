@@ -21,6 +21,9 @@ from objstore.crypto.header import HEADER_SIZE, StreamHeader, parse_header
 from objstore.crypto.layout import TAG_SIZE
 
 Reader = Callable[[int, int], Buffer]
+# readinto(offset, buffer): fill `buffer` with the stored bytes at `offset`; return how many
+# it filled (fewer than len(buffer) only at the end of the blob)
+ReadInto = Callable[[int, memoryview], int]
 
 BATCH_FRAMES = 16  # frames per read in decrypt_range: 1 MiB of plaintext at 64 KiB frames
 
@@ -81,31 +84,46 @@ class FrameOpener:
     def open_frames(self, first: int, sealed: Buffer) -> bytearray:
         """Authenticate and decrypt the consecutive frames first, first+1, ... stored
         back to back in `sealed`; return their plaintext, concatenated."""
+        out = bytearray(self._frames_in(first, len(sealed))[1])
+        self.open_frames_into(first, sealed, memoryview(out))
+        return out
+
+    def open_frames_into(self, first: int, sealed: Buffer, out: memoryview) -> None:
+        """`open_frames`, into the caller's buffer: `out` must be exactly the plaintext
+        length of the frames in `sealed`. On failure `IntegrityError` is raised and the
+        failed frame's share of `out` is zeroed (frames before it did authenticate)."""
+        frames, plain = self._frames_in(first, len(sealed))
+        if len(out) != plain:
+            raise ValueError(f"output buffer is {len(out)} bytes, frames hold {plain}")
+        size, total = self.frame_size, self.plaintext_size
+        sink, source = memoryview(out).cast("B"), memoryview(sealed).cast("B")
+        open_into, final = self._cipher.open_into, self.frame_count - 1
+        src = dst = 0
+        for index in range(first, first + frames):
+            n = min(size, total - index * size)
+            open_into(index, index == final, source[src:src + n + TAG_SIZE], sink[dst:dst + n])
+            src += n + TAG_SIZE
+            dst += n
+
+    def _frames_in(self, first: int, sealed_length: int) -> tuple[int, int]:
+        """(frames, plaintext bytes) in `sealed_length` stored bytes of frames from `first`
+        on (IntegrityError if that is not a whole number of this stream's frames)."""
         if not 0 <= first < self.frame_count:
             raise ValueError(f"frame {first} is outside a {self.frame_count}-frame stream")
         size, total = self.frame_size, self.plaintext_size
         start = first * size
         # how many plaintext bytes `sealed` must carry: whole frames, the last maybe partial
-        frames = -(-len(sealed) // (size + TAG_SIZE)) or 1
+        frames = -(-sealed_length // (size + TAG_SIZE)) or 1
         last = first + frames - 1
         if last >= self.frame_count:
-            raise IntegrityError(f"{len(sealed)} stored bytes run past the last frame "
+            raise IntegrityError(f"{sealed_length} stored bytes run past the last frame "
                                  f"({self.frame_count - 1})", frame=self.frame_count - 1)
         plain = min((last + 1) * size, total) - start
-        if len(sealed) != plain + frames * TAG_SIZE:
-            raise IntegrityError(f"frames {first}..{last} are {len(sealed)} stored bytes, "
+        if sealed_length != plain + frames * TAG_SIZE:
+            raise IntegrityError(f"frames {first}..{last} are {sealed_length} stored bytes, "
                                  f"expected {plain + frames * TAG_SIZE} (truncated or "
                                  f"wrong size)", frame=last)
-        out = bytearray(plain)
-        sink, source = memoryview(out), memoryview(sealed).cast("B")
-        open_into, final = self._cipher.open_into, self.frame_count - 1
-        src = dst = 0
-        for index in range(first, last + 1):
-            n = min(size, total - index * size)
-            open_into(index, index == final, source[src:src + n + TAG_SIZE], sink[dst:dst + n])
-            src += n + TAG_SIZE
-            dst += n
-        return out
+        return frames, plain
 
     def decrypt_range(self, read: Reader, start: int = 0, end: int | None = None, *,
                       batch_frames: int = BATCH_FRAMES) -> Iterator[bytearray]:
@@ -135,6 +153,140 @@ class FrameOpener:
                 del piece[:start - lo]
             if piece:
                 yield piece
+
+
+class PlaintextReader:
+    """Random access to one stream's plaintext, through the caller's `readinto`: fills
+    caller buffers with authenticated plaintext and allocates nothing per read.
+
+        reader = PlaintextReader(opener, readinto)
+        reader.readinto(offset, memoryview(buffer))     # exactly len(buffer) bytes
+
+    Stored bytes go into one reused scratch buffer (at most `batch_frames` frames at a
+    time); whole frames are opened straight into the caller's buffer, the frames a read
+    only partly covers into a one-frame scratch, which is kept: a sequential reader whose
+    reads do not fall on frame boundaries (the inner layer of a DSSE object, reading the
+    outer layer) opens every frame once. A frame's bytes reach the caller's buffer only
+    after it authenticated; on `IntegrityError` the buffer must be thrown away. Not
+    thread-safe: one reader, one thread at a time."""
+
+    def __init__(self, opener: FrameOpener, readinto: ReadInto, *,
+                 batch_frames: int = BATCH_FRAMES) -> None:
+        if batch_frames < 1:
+            raise ValueError("batch_frames must be at least 1")
+        self.opener = opener
+        self.plaintext_size = opener.plaintext_size
+        self._source = readinto
+        self._batch = batch_frames
+        self._sealed = bytearray()           # stored bytes of the current batch
+        self._frame = memoryview(bytearray(opener.frame_size))  # plaintext of frame `_cached`
+        self._cached = -1
+
+    def readinto(self, offset: int, out: memoryview) -> int:
+        """Fill `out` with the plaintext at `offset` (fewer bytes only past the end of
+        the stream; returns how many). Every frame the read touches is authenticated,
+        at least one even for an empty read, so reading nothing still checks the stream's
+        frame at `offset` (or its last)."""
+        if offset < 0:
+            raise ValueError("offset must not be negative")
+        start = min(offset, self.plaintext_size)
+        end = min(start + len(out), self.plaintext_size)
+        self._fill(start, end, memoryview(out).cast("B")[:end - start])
+        return end - start
+
+    def pieces(self, start: int = 0, end: int | None = None) -> Iterator[bytearray]:
+        """The plaintext of [start, end) as new buffers of at most `batch_frames` frames
+        (cut on frame boundaries), each authenticated whole before it is yielded; an
+        empty range yields nothing but still authenticates its frame."""
+        end = self.plaintext_size if end is None else end
+        span = self.opener.frames_for_range(start, end)
+        size = self.opener.frame_size
+        if start == end:
+            self._fill(start, end, memoryview(bytearray()))
+            return
+        step = self._batch * size
+        at = start
+        while at < end:
+            # piece boundaries on multiples of the batch from the range's first frame
+            bound = span.first_frame * size + ((at - span.first_frame * size) // step + 1) * step
+            piece = bytearray(min(bound, end) - at)
+            self._fill(at, at + len(piece), memoryview(piece))
+            at += len(piece)
+            yield piece
+
+    def _fill(self, start: int, end: int, out: memoryview) -> None:
+        opener, size = self.opener, self.opener.frame_size
+        span = opener.frames_for_range(start, end)
+        open_into, final = opener._cipher.open_into, opener.frame_count - 1
+        total = self.plaintext_size
+        dst = 0
+        index = span.first_frame
+        while index <= span.last_frame:
+            lo = index * size
+            n = min(size, total - lo)
+            want_lo, want_hi = max(start, lo) - lo, min(end, lo + n) - lo
+            if index == self._cached:
+                out[dst:dst + want_hi - want_lo] = self._frame[want_lo:want_hi]
+                dst += want_hi - want_lo
+                index += 1
+                continue
+            last = min(index + self._batch - 1, span.last_frame)
+            if self._cached > index and self._cached <= last:
+                last = self._cached - 1
+            sealed = self._read(index, last)
+            src = 0
+            for i in range(index, last + 1):
+                lo = i * size
+                n = min(size, total - lo)
+                want_lo, want_hi = max(start, lo) - lo, min(end, lo + n) - lo
+                frame = sealed[src:src + n + TAG_SIZE]
+                if want_lo == 0 and want_hi == n:
+                    open_into(i, i == final, frame, out[dst:dst + n])
+                else:
+                    self._cached = -1
+                    open_into(i, i == final, frame, self._frame[:n])
+                    self._cached = i
+                    out[dst:dst + want_hi - want_lo] = self._frame[want_lo:want_hi]
+                src += n + TAG_SIZE
+                dst += want_hi - want_lo
+            index = last + 1
+        assert dst == len(out)
+
+    def _read(self, first: int, last: int) -> memoryview:
+        """The stored bytes of frames first..last, in the reused scratch buffer."""
+        size, total = self.opener.frame_size, self.plaintext_size
+        offset = layout.frame_offset(first, size)
+        length = min((last + 1) * size, total) - first * size + (last - first + 1) * TAG_SIZE
+        if len(self._sealed) < length:
+            self._sealed = bytearray(length)
+        view = memoryview(self._sealed)[:length]
+        got = 0
+        while got < length:
+            n = self._source(offset + got, view[got:])
+            if n <= 0:
+                raise IntegrityError(f"stored stream is truncated: frames {first}..{last} "
+                                     f"need {length} bytes at offset {offset}, got {got}",
+                                     frame=first)
+            got += n
+        return view
+
+
+def open_reader(data_key: Buffer, readinto: ReadInto, plaintext_size: int,
+                stored_size: int | None = None, *,
+                batch_frames: int = BATCH_FRAMES) -> PlaintextReader:
+    """`open_stream` for a `readinto` source: read the header, check the stored size if
+    given, and return a `PlaintextReader` of the stream."""
+    header = bytearray(HEADER_SIZE)
+    got = 0
+    while got < HEADER_SIZE:
+        n = readinto(got, memoryview(header)[got:])
+        if n <= 0:
+            break
+        got += n
+    opener = FrameOpener(data_key, parse_header(header[:got]), plaintext_size)
+    if stored_size is not None:
+        opener.check_stored_size(stored_size)
+    return PlaintextReader(opener, readinto, batch_frames=batch_frames)
 
 
 def open_stream(data_key: Buffer, read: Reader, plaintext_size: int,

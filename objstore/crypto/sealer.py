@@ -33,6 +33,7 @@ class FrameSealer:
         self._index = 0  # index of the pending frame
         self._size = 0
         self._finished = False
+        self._scratch = bytearray()  # feed_view's output, reused
 
     @property
     def stream_header(self) -> StreamHeader:
@@ -55,23 +56,45 @@ class FrameSealer:
     def feed(self, data: Buffer) -> bytearray:
         """Take the next slice of plaintext; return the frames it completed, concatenated
         (a new buffer, owned by the caller; empty if no frame was completed)."""
+        out = bytearray(self._ready_bytes(data))
+        self._seal(memoryview(data).cast("B"), memoryview(out))
+        return out
+
+    def feed_view(self, data: Buffer) -> memoryview:
+        """`feed` without a new buffer per call: the frames completed, in the sealer's own
+        scratch buffer, valid only until the next `feed_view`, `feed` or `finish` (write
+        them out before that). The scratch grows to the largest result: feed slices of a
+        bounded size (1 MiB) to keep it small."""
+        need = self._ready_bytes(data)
+        if len(self._scratch) < need:
+            self._scratch = bytearray(need)
+        view = memoryview(self._scratch)[:need]
+        self._seal(memoryview(data).cast("B"), view)
+        return view
+
+    def _ready_bytes(self, data: Buffer) -> int:
+        """How many stored bytes feeding `data` completes (checks the frame limit)."""
         if self._finished:
             raise ValueError("feed() after finish()")
-        view = memoryview(data).cast("B")
         size = self._frame_size
-        available = len(self._pending) + len(view)
+        available = len(self._pending) + len(memoryview(data).cast("B"))
         ready = (available - 1) // size if available else 0  # keep >= 1 byte back
-        if ready == 0:
-            self._pending += view
-            self._size += len(view)
-            return bytearray()
-        if self._index + ready >= layout.MAX_FRAMES:
+        if ready and self._index + ready >= layout.MAX_FRAMES:
             raise ValueError(f"stream exceeds the {layout.MAX_FRAMES}-frame limit "
                              f"({layout.max_plaintext_size(size)} bytes)")
-        out = bytearray(ready * (size + TAG_SIZE))
-        sink = memoryview(out)
+        return ready * (size + TAG_SIZE)
+
+    def _seal(self, view: memoryview, sink: memoryview) -> None:
+        """Seal the frames `view` completes into `sink` (sized by `_ready_bytes`), keep
+        the rest pending."""
+        size = self._frame_size
+        ready = len(sink) // (size + TAG_SIZE)
+        self._size += len(view)
+        if ready == 0:
+            self._pending += view
+            return
         seal = self._cipher.seal_into
-        used = 0
+        used = at = 0
         if self._pending:
             used = size - len(self._pending)
             self._pending += view[:used]
@@ -80,16 +103,12 @@ class FrameSealer:
             ready -= 1
             self._index += 1
             at = size + TAG_SIZE
-        else:
-            at = 0
         for _ in range(ready):
             seal(self._index, False, view[used:used + size], sink[at:at + size + TAG_SIZE])
             used += size
             at += size + TAG_SIZE
             self._index += 1
         self._pending += view[used:]
-        self._size += len(view)
-        return out
 
     def finish(self) -> bytes:
         """Seal and return the final frame (the only one with the final flag). The blob is

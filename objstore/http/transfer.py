@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+import os
+from collections.abc import AsyncIterator, Callable, Generator
+from concurrent.futures import Future
 
 from aiohttp import web
 
@@ -20,9 +22,9 @@ from objstore.http.body import (
 from objstore.http.context import ServerContext
 from objstore.http.errors import S3Error
 from objstore.integrity.digests import BodyDigests
-from objstore.sse.streams import DataKeys, SealingWriter, decrypt_range
-from objstore.storage.blobs import BlobWriter
-from objstore.storage.records import ObjectRecord
+from objstore.sse.streams import DataKeys, SealingWriter, open_layers
+from objstore.storage.blobs import BlobStore, BlobWriter
+from objstore.storage.records import ObjectRecord, Segment
 from objstore.storage.store import ObjectReader
 
 MAX_COPY_SIZE = 5 * 1024**3
@@ -32,35 +34,74 @@ SMALL_RESPONSE = 256 * 1024
 
 
 async def _plaintext(ctx: ServerContext, reader: ObjectReader, start: int, end: int,
-                     data_key: DataKeys | None) -> AsyncIterator[bytes]:
+                     data_key: DataKeys | None) -> AsyncIterator[bytes | bytearray]:
     """The object's plaintext start..end: stored bytes as they are, or (with a data key)
-    decrypted frame batch by frame batch in a worker thread, segment (part) by segment:
-    each part is its own sealed stream under the object's data key."""
+    decrypted in a worker thread, 1 MiB at a time, segment (part) by segment: each part is
+    its own sealed stream under the object's data key.
+
+    Decryption runs one piece ahead: while the event loop sends piece k, a worker thread
+    reads and decrypts piece k+1 (so at most two pieces, 2 MiB, are in memory per
+    stream), and a piece costs one thread hop, the first one also opening the blob."""
     if data_key is None:
         async for chunk in reader.iter_range(start, end):
             yield chunk
         return
-    loop = asyncio.get_running_loop()
+    pieces = _decrypted(ctx.store.blobs, reader.record.segments, data_key, start, end)
+    remaining = end - start
+    work = ctx.executor.submit(next, pieces, None)
+    try:
+        while True:
+            piece = await asyncio.wrap_future(work)
+            if piece is None:
+                break
+            remaining -= len(piece)
+            if remaining > 0:
+                work = ctx.executor.submit(next, pieces, None)
+            yield piece
+            if remaining <= 0:
+                break
+    finally:
+        # close the blob, in the worker once it lets go of the generator if the consumer
+        # stopped (or was cancelled) while a piece was still being decrypted
+        work.add_done_callback(lambda done: _close_after(done, pieces))
+
+
+def _close_after(done: Future[bytearray | None], pieces: Generator[bytearray, None, None],
+                 ) -> None:
+    if not done.cancelled():
+        done.exception()  # retrieved: a late failure of an abandoned read is not news
+    pieces.close()
+
+
+def _decrypted(blobs: BlobStore, segments: list[Segment], keys: DataKeys, start: int,
+               end: int) -> Generator[bytearray, None, None]:
+    """Blocking: the plaintext of [start, end) of an encrypted object, piece by piece,
+    each piece authenticated before it is yielded. Opens each segment's blob itself and
+    reads it into reused buffers (`os.preadv`), closing it when done or closed."""
     base = 0
-    for index, segment in enumerate(reader.record.segments):
+    for segment in segments:
         first, last = max(start, base), min(end, base + segment.size)
         if first < last or (segment.size == 0 and start == end == base):
-            pieces = await loop.run_in_executor(
-                ctx.executor, _segment_pieces, reader, index, data_key, first - base,
-                last - base)
-            while (piece := await loop.run_in_executor(ctx.executor, next, pieces, None)) \
-                    is not None:
-                yield piece
+            fd = blobs.open(segment.blob)
+            try:
+                reader = open_layers(keys, _readinto(fd), segment.size, os.fstat(fd).st_size)
+                yield from reader.pieces(first - base, last - base)
+            finally:
+                os.close(fd)
         base += segment.size
         if base >= end:
             break
 
 
-def _segment_pieces(reader: ObjectReader, index: int, data_key: DataKeys, start: int,
-                    end: int) -> Iterator[bytes]:
-    return decrypt_range(data_key, lambda offset, length: reader.read_blocking(
-        index, offset, length), reader.record.segments[index].size,
-        reader.stored_size(index), start, end)
+def _readinto(fd: int) -> Callable[[int, memoryview], int]:
+    if hasattr(os, "preadv"):
+        return lambda offset, buffer: os.preadv(fd, [buffer], offset)
+
+    def readinto(offset: int, buffer: memoryview) -> int:
+        data = os.pread(fd, len(buffer), offset)
+        buffer[:len(data)] = data
+        return len(data)
+    return readinto
 
 
 async def read_range(ctx: ServerContext, record: ObjectRecord, start: int, end: int,
