@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hmac
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from objstore.console import state
 from objstore.console.errors import ConsoleError
@@ -26,9 +26,14 @@ class CsrfRejected(ConsoleError):
                          "Nothing was done. Reload the page and try again.", status=403)
 
 
-async def check(request: web.Request, session: Session | None) -> None:
+async def check(request: web.Request, session: Session | None, *,
+                uploads: bool = False) -> None:
+    """Refuse the POST unless it carries the session's token; multipart bodies only where
+    `uploads` (a view marked `@accepts_uploads`)."""
     if session is None:
         raise CsrfRejected()
+    if request.content_type == "multipart/form-data" and not uploads:
+        raise ConsoleError("This form does not take files", "Nothing was done.", status=415)
     token = await _token(request)
     if not token or not hmac.compare_digest(token.encode(), session.csrf_token.encode()):
         raise CsrfRejected()
@@ -38,7 +43,7 @@ async def _token(request: web.Request) -> str | None:
     if request.content_type == "multipart/form-data":
         reader = await request.multipart()
         part = await reader.next()
-        if not isinstance(part, web.BodyPartReader) or part.name != FIELD:
+        if not isinstance(part, BodyPartReader) or part.name != FIELD:
             return None
         request[state.MULTIPART] = reader
         return (await part.read(decode=True))[:MAX_TOKEN].decode("utf-8", "replace")

@@ -26,6 +26,13 @@ def public(handler: Handler) -> Handler:
     return handler
 
 
+def accepts_uploads(handler: Handler) -> Handler:
+    """Mark a view whose form is multipart (its `csrf_token` field first; the view reads
+    the other parts from `request[state.MULTIPART]`)."""
+    handler.console_uploads = True  # type: ignore[attr-defined]
+    return handler
+
+
 def _is_public(request: web.Request) -> bool:
     route = request.match_info.route
     return isinstance(route.resource, web.StaticResource) or \
@@ -65,7 +72,8 @@ async def console_middleware(request: web.Request, handler: Handler) -> web.Stre
 async def _handle(request: web.Request, handler: Handler) -> web.StreamResponse:
     session = request.get(state.SESSION)
     if request.method == "POST":
-        await csrf.check(request, session)
+        await csrf.check(request, session, uploads=getattr(
+            request.match_info.route.handler, "console_uploads", False))
     identity = request.app[state.SESSIONS].identity(session, request.app[CONTEXT].identities)
     if identity is not None:
         request[state.USER] = identity

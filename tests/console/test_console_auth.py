@@ -180,3 +180,28 @@ def test_keyboard_only_sign_in_and_skip_link(console: Console, page: Page) -> No
     expect(page).to_have_url(re.compile(r"#main$"))
     page.keyboard.press("Tab")   # the first control inside the page's content
     expect(page.get_by_role("main").get_by_role("link", name="Keys")).to_be_focused()
+
+
+def _multipart(console: Console, path: str, cookie: str,
+               fields: list[tuple[str, str]]) -> int:
+    boundary = "console-test-boundary"
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                    f"{value}\r\n".encode() for name, value in fields)
+    request = urllib.request.Request(
+        console.url(path), data=body + f"--{boundary}--\r\n".encode(), method="POST",
+        headers={"Cookie": cookie,
+                 "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_multipart_posts_need_the_token_and_a_view_that_takes_files(console: Console
+                                                                   ) -> None:
+    cookie, token = cookie_and_token(console, signed_in_as=ADMIN)
+    assert _multipart(console, "clock", cookie, [("days", "1")]) == 415
+    assert _multipart(console, "clock", cookie, [("csrf_token", token), ("days", "1")]) == 415
+    log = console.server.log_path.read_text()
+    assert "console error" not in log
