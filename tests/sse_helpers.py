@@ -27,10 +27,6 @@ from botocore.credentials import Credentials
 
 from tests.conftest import ACCESS_KEY, REGION, SECRET_KEY, make_client
 
-# Flip to True when DSSE-KMS (aws:kms:dsse) is implemented: its cases must then pass.
-DSSE_IMPLEMENTED = False
-DSSE_PENDING = pytest.mark.xfail(strict=False, reason="DSSE-KMS not implemented yet")
-
 SSE = "x-amz-server-side-encryption"
 KEY_ID = "x-amz-server-side-encryption-aws-kms-key-id"
 CONTEXT = "x-amz-server-side-encryption-context"
@@ -68,9 +64,6 @@ class Mode:
     def kms(self) -> bool:
         return self.sse in ("aws:kms", "aws:kms:dsse")
 
-    @property
-    def dsse(self) -> bool:
-        return self.sse == "aws:kms:dsse"
 
     @property
     def etag_is_md5(self) -> bool:
@@ -92,19 +85,12 @@ MODES = [
 ]
 
 
-def marks(*modes: Mode) -> list[pytest.MarkDecorator]:
-    if not DSSE_IMPLEMENTED and any(mode.dsse for mode in modes):
-        return [DSSE_PENDING]
-    return []
-
-
 def mode_params(modes: list[Mode] = MODES) -> list[Any]:
-    return [pytest.param(mode, id=mode.name, marks=marks(mode)) for mode in modes]
+    return [pytest.param(mode, id=mode.name) for mode in modes]
 
 
 def mode_pairs(modes: list[Mode] = MODES) -> list[Any]:
-    return [pytest.param(source, dest, id=f"{source.name}->{dest.name}",
-                         marks=marks(source, dest))
+    return [pytest.param(source, dest, id=f"{source.name}->{dest.name}")
             for source in modes for dest in modes]
 
 

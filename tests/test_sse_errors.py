@@ -238,8 +238,6 @@ def test_write_header_errors(s3, box: str, env: SseEnv, operation: str, row: str
     assert b64(KEY) not in json.dumps(error)   # an error never echoes a customer key
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a key ARN of another region answers \"Key 'arn:"
-                   "...' does not exist\"; AWS says \"Invalid arn us-west-2\" (s3-sse.md §4.5)")
 def test_key_in_another_region_message(s3, box: str, env: SseEnv) -> None:
     expect("KMS.NotFoundException", 400, s3.put_object, exact("Invalid arn us-west-2"),
            Bucket=box, Key="region", Body=b"x", ServerSideEncryption="aws:kms",
@@ -598,29 +596,22 @@ def test_copy_onto_itself(s3, box: str) -> None:
 
 # --- SigV2 and SSE-KMS (§4.5, §6.9) ------------------------------------------------------
 
-SIGV2_BUG = ("BUG: SSE-KMS requests signed with SigV2 are served; AWS refuses them with 400 "
-             "InvalidArgument 'Requests specifying Server Side Encryption with AWS KMS managed "
-             "keys require AWS Signature Version 4.' (s3-sse.md §4.5, §6.9)")
-
 
 @pytest.fixture(scope="module")
 def sigv2(server) -> Any:
     return make_client(server.endpoint, signature_version="s3")
 
 
-@pytest.mark.xfail(strict=True, reason=SIGV2_BUG)
 def test_sigv2_put_with_sse_kms(sigv2: Any, box: str) -> None:
     error = expect("InvalidArgument", 400, sigv2.put_object, exact(NEED_SIGV4), Bucket=box,
                    Key="v2", Body=b"x", ServerSideEncryption="aws:kms")
     assert (error["ArgumentName"], error["ArgumentValue"]) == ("Authorization", "null")
 
 
-@pytest.mark.xfail(strict=True, reason=SIGV2_BUG)
 def test_sigv2_get_of_an_sse_kms_object(sigv2: Any, box: str) -> None:
     expect("InvalidArgument", 400, sigv2.get_object, exact(NEED_SIGV4), Bucket=box, Key="kms")
 
 
-@pytest.mark.xfail(strict=True, reason=SIGV2_BUG)
 def test_sigv2_presigned_get_of_an_sse_kms_object(s3, box: str) -> None:
     url = s3.generate_presigned_url("get_object", Params={"Bucket": box, "Key": "kms"})
     assert "AWSAccessKeyId=" in url
@@ -699,9 +690,6 @@ def test_blocked_ssec_writes(s3, blocking: tuple[str, str]) -> None:
 
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a bucket that blocks SSE-C still takes SSE-C "
-                   "UploadPart/UploadPartCopy into an upload created before the block; AWS "
-                   "refuses them with 403 AccessDenied (s3-sse.md §8.4)")
 @pytest.mark.parametrize("operation", ["UploadPart", "UploadPartCopy"])
 def test_blocked_ssec_parts(s3, blocking: tuple[str, str], operation: str) -> None:
     name, upload_id = blocking

@@ -11,6 +11,7 @@ from typing import Any
 from objstore.http.context import ServerContext
 from objstore.http.request import S3Request
 from objstore.sse import engine, names, sealed
+from objstore.sse import errors as sse_errors
 from objstore.sse.engine import DataKey
 from objstore.sse.headers import response_headers
 from objstore.sse.model import BucketEncryption, ReadRequest, StoredEncryption
@@ -71,6 +72,7 @@ async def write_key(ctx: ServerContext, req: S3Request, operation: str) -> tuple
                       resource=f"arn:aws:s3:::{req.require_bucket()}/{req.require_key()}")
     if not plan.explicit and default is None and ctx.default_encryption is None:
         return None, None
+    _check_signature_version(req, plan.mode)
     data_key = await _in_kms(ctx, plan.mode, engine.new_data_key, ctx.kms, _caller(ctx, req), plan,
                              bucket=req.require_bucket(), key=req.require_key(),
                              bucket_keys=ctx.bucket_keys)
@@ -86,6 +88,8 @@ async def read_key(ctx: ServerContext, req: S3Request, record: ObjectRecord, ope
     read = plan_read(req.headers, operation=operation,
                      stored_mode=attrs["mode"] if attrs else None, secure=req.http.secure,
                      require_tls_for_ssec=False)
+    if attrs:
+        _check_signature_version(req, attrs["mode"])
     if not attrs or not (need_key or read.customer_key is not None):
         return None, read
     key = await _in_kms(ctx, attrs["mode"], engine.open_data_key, ctx.kms, _caller(ctx, req),
@@ -101,6 +105,13 @@ async def rewrap(ctx: ServerContext, req: S3Request, record: ObjectRecord, *,
                          bucket=record.bucket, key=record.key, bucket_keys=ctx.bucket_keys)
 
 
+def _check_signature_version(req: S3Request, mode: str | None) -> None:
+    """AWS refuses SSE-KMS (and DSSE-KMS) writes and reads signed with SigV2 (boto3's
+    default presigned URLs in us-east-1 among them)."""
+    if mode in names.KMS_MODES and req.auth.form.startswith("sigv2"):
+        raise sse_errors.kms_needs_sigv4()
+
+
 def headers_for(record: ObjectRecord, operation: str, read: ReadRequest) -> dict[str, str]:
     return response_headers(engine.stored_of(record.attrs.get("sse")), operation,
                             customer_key_md5=read.customer_key_md5)
@@ -110,8 +121,11 @@ async def part_key(ctx: ServerContext, req: S3Request, upload: UploadRecord, ope
                    *, need_key: bool = True) -> DataKey | None:
     """A part request's SSE-C headers checked against its upload (AWS's rules), and the
     upload's data key when its parts are sealed (None for an unencrypted upload)."""
-    plan = plan_write(req.headers, operation=operation, bucket_default=None,
-                      secure=req.http.secure, require_tls_for_ssec=False)
+    plan = plan_write(req.headers, operation=operation,
+                      bucket_default=bucket_default(ctx, upload.bucket),
+                      secure=req.http.secure, require_tls_for_ssec=False,
+                      principal=req.identity.arn,
+                      resource=f"arn:aws:s3:::{upload.bucket}/{upload.key}")
     attrs = upload.attrs.get("sse")
     check_part_rules(plan, engine.stored_of(attrs) or StoredEncryption(None))
     if not attrs or not need_key:

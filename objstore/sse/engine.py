@@ -25,7 +25,7 @@ from kms.service.errors import KmsError
 from kms.service.service import KmsService
 from objstore.sse import bucket_keys as bk
 from objstore.sse import context as ctx
-from objstore.sse import customer_key, names
+from objstore.sse import customer_key, errors, names
 from objstore.sse.bucket_keys import BucketKey, BucketKeyCache
 from objstore.sse.errors import SseError
 from objstore.sse.model import ReadRequest, StoredEncryption, WriteRequest
@@ -78,6 +78,7 @@ def new_data_key(kms: KmsService, caller: Caller, plan: WriteRequest, *, bucket:
         stored = stored_encryption(plan)
         return DataKey((data_key,), stored, _attrs(stored, full_context, wrapped))
     if mode in names.KMS_MODES:
+        _check_region(plan.kms_key_id, caller.region)
         # DSSE-KMS: a second, independent data key for the second layer
         layers = 2 if mode == names.KMS_DSSE else 1
         try:
@@ -98,6 +99,14 @@ def new_data_key(kms: KmsService, caller: Caller, plan: WriteRequest, *, bucket:
                    {})
 
 
+def _check_region(key_id: str | None, region: str) -> None:
+    """S3 answers a key ARN of another region in its own words, before asking the KMS."""
+    if key_id and key_id.startswith("arn:") and key_id.count(":") >= 5:
+        key_region = key_id.split(":")[3]
+        if key_region != region:
+            raise errors.key_in_other_region(key_region)
+
+
 def _under_bucket_key(kms: KmsService, caller: Caller, plan: WriteRequest, bucket: str,
                       key: str, cache: BucketKeyCache,
                       data_key: bytes | None = None) -> DataKey:
@@ -106,6 +115,7 @@ def _under_bucket_key(kms: KmsService, caller: Caller, plan: WriteRequest, bucke
     lifetime)."""
     context = ctx.kms_context(plan.context, bucket=bucket, key=key, bucket_key=True)
     key_id = plan.kms_key_id or DEFAULT_KMS_KEY
+    _check_region(key_id, caller.region)
     scope = bk.write_scope(caller.arn, bucket, key_id, context)
     try:
         kept = cache.get(scope)

@@ -66,6 +66,20 @@ def bad_context(value: str) -> SseError:
     return invalid_argument(BAD_CONTEXT, names.CONTEXT, value)
 
 
+KMS_NEEDS_SIGV4 = ("Requests specifying Server Side Encryption with AWS KMS managed keys "
+                   "require AWS Signature Version 4.")
+
+
+def kms_needs_sigv4() -> SseError:
+    """An SSE-KMS write, or a read of an SSE-KMS object, signed with SigV2 (§4.5)."""
+    return invalid_argument(KMS_NEEDS_SIGV4, "Authorization", None)
+
+
+def key_in_other_region(region: str) -> SseError:
+    """A KEYID that is the ARN of a key in another region, as S3 words it (§4.5)."""
+    return SseError("KMS.NotFoundException", f"Invalid arn {region}", 400)
+
+
 def invalid_key_id(key_id: str) -> SseError:
     """A KEYID that cannot name a KMS key, as S3 relays KMS's answer (§4.5)."""
     return SseError("KMS.NotFoundException", f"Invalid keyId '{key_id}'", 400)
