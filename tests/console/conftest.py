@@ -82,8 +82,10 @@ class Console:
         return page.locator(f".banner.{kind}").first.inner_text()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    """Chromium for one test module. Not longer: while Playwright's sync API is open its
+    event loop counts as running in this thread, and async tests elsewhere would fail."""
     if not CHROMIUM.exists():
         pytest.skip("no Chromium at /usr/bin/chromium (`make test` run as root installs "
                     "Debian's chromium package)")
