@@ -1,14 +1,22 @@
 """The handlers' side of server-side encryption: plan from the request, get the data key
-from the SSE engine (in the KMS's worker thread), and the response headers."""
+from the SSE engine (in the KMS's worker thread), and the response headers.
+
+Every function takes a `Requester` (who asks, the request id for the KMS audit trail, the
+SSE headers) rather than a signed S3Request, so the S3 handlers (`requester(req)`) and
+in-process callers (`objstore.http.direct`, for the console) go through the same rules."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
 import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from objstore.auth.identities import Identity
 from objstore.http.context import ServerContext
+from objstore.http.errors import S3Error, invalid_argument
 from objstore.http.request import S3Request
 from objstore.sse import engine, names, sealed
 from objstore.sse import errors as sse_errors
@@ -32,18 +40,38 @@ async def _in_kms(ctx: ServerContext, mode: str | None, fn: Any, *args: Any,
         ctx.kms_executor, functools.partial(fn, *args, **kwargs))
 
 
-def _caller(ctx: ServerContext, req: S3Request) -> engine.Caller:
-    identity = req.identity
+@dataclass(frozen=True)
+class Requester:
+    """Who asks for an SSE operation: the identity (its KMS calls are made for it, marked
+    as invoked by S3), the request id (the audit trail's link to the request), the request's
+    headers (any case; only the SSE ones are read), whether it came over TLS, and whether
+    it was signed with SigV2 (AWS refuses the KMS modes then)."""
+
+    identity: Identity
+    request_id: str
+    headers: Mapping[str, str]
+    secure: bool = False
+    sigv2: bool = False
+
+
+def requester(req: S3Request) -> Requester:
+    """The Requester of a signed S3 request."""
+    return Requester(req.identity, req.request_id, req.headers, secure=req.http.secure,
+                     sigv2=req.auth.form.startswith("sigv2"))
+
+
+def _caller(ctx: ServerContext, who: Requester) -> engine.Caller:
+    identity = who.identity
     return engine.kms_caller(identity.arn, identity.account_id, identity.name, ctx.region,
-                             req.request_id)
+                             who.request_id)
 
 
 BUCKET_SETTING = "encryption"
 
 
-def names_encryption(req: S3Request) -> bool:
+def names_encryption(headers: Mapping[str, str]) -> bool:
     """The request names an encryption of its own (any SSE header for the object)."""
-    return any(name.lower().startswith(names.SSE) for name in req.headers)
+    return any(name.lower().startswith(names.SSE) for name in headers)
 
 
 def bucket_default(ctx: ServerContext, bucket: str) -> BucketEncryption | None:
@@ -59,56 +87,86 @@ def bucket_default(ctx: ServerContext, bucket: str) -> BucketEncryption | None:
                                                                     [])))
 
 
-async def write_key(ctx: ServerContext, req: S3Request, operation: str) -> tuple[
-        DataKey | None, str | None]:
+def bucket_rule(algorithm: str | None, kms_master_key_id: str | None, bucket_key: bool,
+                blocked: list[str]) -> dict[str, Any]:
+    """A PutBucketEncryption rule checked as S3 checks it, as it is kept (the bucket's
+    "encryption" setting). S3Error (InvalidArgument, MalformedXML) for what S3 refuses."""
+    if algorithm is not None and algorithm not in names.SSE_VALUES:
+        raise invalid_argument("The encryption method specified is not supported",
+                               "x-amz-server-side-encryption", algorithm)
+    if kms_master_key_id is not None and algorithm not in names.KMS_MODES:
+        raise invalid_argument("a KMSMasterKeyID is not applicable if the default sse "
+                               "algorithm is not aws:kms or aws:kms:dsse",
+                               "ApplyServerSideEncryptionByDefault", None)
+    if set(blocked) - {"NONE", "SSE-C"}:
+        raise S3Error("MalformedXML")
+    stored: dict[str, Any] = {"BucketKeyEnabled": bucket_key,
+                              "BlockedEncryptionTypes": list(blocked)}
+    if algorithm is not None:
+        stored["SSEAlgorithm"] = algorithm
+    if kms_master_key_id:
+        stored["KMSMasterKeyID"] = kms_master_key_id
+    return stored
+
+
+def shown_rule(ctx: ServerContext, bucket: str) -> dict[str, Any] | None:
+    """What GetBucketEncryption reports: the bucket's rule, else the SSE-S3 base level
+    (None only on a server run with `--default-encryption none`)."""
+    rule = ctx.store.bucket_config(bucket, BUCKET_SETTING)
+    if rule is None and ctx.default_encryption is not None:
+        rule = {"SSEAlgorithm": ctx.default_encryption, "BucketKeyEnabled": False,
+                "BlockedEncryptionTypes": ["NONE"]}
+    return rule
+
+
+async def write_key(ctx: ServerContext, who: Requester, bucket: str, key: str,
+                    operation: str) -> tuple[DataKey | None, str | None]:
     """The data key for a write, and the SSE-C key MD5 to echo. As on AWS since 2023 every
     object is encrypted: by the request's SSE headers, else the bucket's default rule,
     else SSE-S3. Only a server started with `--default-encryption none` (not an AWS
     behaviour: a baseline for comparisons) stores objects without either as sent (None)."""
-    default = bucket_default(ctx, req.require_bucket())
-    plan = plan_write(req.headers, operation=operation, bucket_default=default,
-                      secure=req.http.secure, require_tls_for_ssec=False,
-                      principal=req.identity.arn,
-                      resource=f"arn:aws:s3:::{req.require_bucket()}/{req.require_key()}")
+    default = bucket_default(ctx, bucket)
+    plan = plan_write(who.headers, operation=operation, bucket_default=default,
+                      secure=who.secure, require_tls_for_ssec=False,
+                      principal=who.identity.arn, resource=f"arn:aws:s3:::{bucket}/{key}")
     if not plan.explicit and default is None and ctx.default_encryption is None:
         return None, None
-    _check_signature_version(req, plan.mode)
-    data_key = await _in_kms(ctx, plan.mode, engine.new_data_key, ctx.kms, _caller(ctx, req), plan,
-                             bucket=req.require_bucket(), key=req.require_key(),
-                             bucket_keys=ctx.bucket_keys)
+    _check_signature_version(who, plan.mode)
+    data_key = await _in_kms(ctx, plan.mode, engine.new_data_key, ctx.kms, _caller(ctx, who),
+                             plan, bucket=bucket, key=key, bucket_keys=ctx.bucket_keys)
     return data_key, plan.customer_key_md5
 
 
-async def read_key(ctx: ServerContext, req: S3Request, record: ObjectRecord, operation: str,
+async def read_key(ctx: ServerContext, who: Requester, record: ObjectRecord, operation: str,
                    *, need_key: bool) -> tuple[DataKeys | None, ReadRequest]:
     """Check a read's SSE headers against how the object is stored; the data key when the
     object is encrypted and the body is wanted (a HEAD of an SSE-C object still checks the
     customer key)."""
     attrs = record.attrs.get("sse")
-    read = plan_read(req.headers, operation=operation,
-                     stored_mode=attrs["mode"] if attrs else None, secure=req.http.secure,
+    read = plan_read(who.headers, operation=operation,
+                     stored_mode=attrs["mode"] if attrs else None, secure=who.secure,
                      require_tls_for_ssec=False)
     if attrs:
-        _check_signature_version(req, attrs["mode"])
+        _check_signature_version(who, attrs["mode"])
     if not attrs or not (need_key or read.customer_key is not None):
         return None, read
-    key = await _in_kms(ctx, attrs["mode"], engine.open_data_key, ctx.kms, _caller(ctx, req),
+    key = await _in_kms(ctx, attrs["mode"], engine.open_data_key, ctx.kms, _caller(ctx, who),
                         attrs, read, ctx.bucket_keys)
     return key, read
 
 
-async def rewrap(ctx: ServerContext, req: S3Request, record: ObjectRecord, *,
+async def rewrap(ctx: ServerContext, who: Requester, record: ObjectRecord, *,
                  kms_key_arn: str, bucket_key: bool) -> DataKey:
     """The object's data key wrapped again under another KMS key (UpdateObjectEncryption)."""
-    return await _in_kms(ctx, names.KMS, engine.rewrap, ctx.kms, _caller(ctx, req),
+    return await _in_kms(ctx, names.KMS, engine.rewrap, ctx.kms, _caller(ctx, who),
                          record.attrs["sse"], kms_key_id=kms_key_arn, bucket_key=bucket_key,
                          bucket=record.bucket, key=record.key, bucket_keys=ctx.bucket_keys)
 
 
-def _check_signature_version(req: S3Request, mode: str | None) -> None:
+def _check_signature_version(who: Requester, mode: str | None) -> None:
     """AWS refuses SSE-KMS (and DSSE-KMS) writes and reads signed with SigV2 (boto3's
     default presigned URLs in us-east-1 among them)."""
-    if mode in names.KMS_MODES and req.auth.form.startswith("sigv2"):
+    if mode in names.KMS_MODES and who.sigv2:
         raise sse_errors.kms_needs_sigv4()
 
 
@@ -117,26 +175,26 @@ def headers_for(record: ObjectRecord, operation: str, read: ReadRequest) -> dict
                             customer_key_md5=read.customer_key_md5)
 
 
-async def part_key(ctx: ServerContext, req: S3Request, upload: UploadRecord, operation: str,
+async def part_key(ctx: ServerContext, who: Requester, upload: UploadRecord, operation: str,
                    *, need_key: bool = True) -> DataKey | None:
     """A part request's SSE-C headers checked against its upload (AWS's rules), and the
     upload's data key when its parts are sealed (None for an unencrypted upload)."""
-    plan = plan_write(req.headers, operation=operation,
+    plan = plan_write(who.headers, operation=operation,
                       bucket_default=bucket_default(ctx, upload.bucket),
-                      secure=req.http.secure, require_tls_for_ssec=False,
-                      principal=req.identity.arn,
+                      secure=who.secure, require_tls_for_ssec=False,
+                      principal=who.identity.arn,
                       resource=f"arn:aws:s3:::{upload.bucket}/{upload.key}")
     attrs = upload.attrs.get("sse")
     check_part_rules(plan, engine.stored_of(attrs) or StoredEncryption(None))
     if not attrs or not need_key:
         return None
     read = ReadRequest(customer_key=plan.customer_key, customer_key_md5=plan.customer_key_md5)
-    key = await _in_kms(ctx, attrs["mode"], engine.open_data_key, ctx.kms, _caller(ctx, req),
+    key = await _in_kms(ctx, attrs["mode"], engine.open_data_key, ctx.kms, _caller(ctx, who),
                         attrs, read, ctx.bucket_keys)
     return DataKey(key, engine.stored_of(attrs) or StoredEncryption(None), attrs)
 
 
-def completion_needs_key(req: S3Request, upload: UploadRecord) -> bool:
+def completion_needs_key(headers: Mapping[str, str], upload: UploadRecord) -> bool:
     """Whether CompleteMultipartUpload or ListParts opens the upload's data key (to read
     its parts' sealed checksums): always for the KMS modes and SSE-S3; for SSE-C only
     when the request brought the key (AWS lets both go without it)."""
@@ -145,15 +203,16 @@ def completion_needs_key(req: S3Request, upload: UploadRecord) -> bool:
         return False
     if attrs["mode"] != names.SSE_C:
         return True
-    return names.CUSTOMER.key in names.lowered(req.headers)
+    return names.CUSTOMER.key in names.lowered(headers)
 
 
-def upload_headers(req: S3Request, upload: UploadRecord, operation: str) -> dict[str, str]:
+def upload_headers(headers: Mapping[str, str], upload: UploadRecord,
+                   operation: str) -> dict[str, str]:
     """SSE response headers of a part operation or completion (the upload's encryption)."""
     attrs = upload.attrs.get("sse")
     if not attrs:
         return {}
-    md5 = req.headers.get("x-amz-server-side-encryption-customer-key-MD5")
+    md5 = names.lowered(headers).get(names.CUSTOMER.key_md5)
     return response_headers(engine.stored_of(attrs), operation, customer_key_md5=md5)
 
 

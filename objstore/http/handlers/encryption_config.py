@@ -14,11 +14,10 @@ from aiohttp import web
 from objstore.http import encryption
 from objstore.http.body import read_small, require_integrity_header
 from objstore.http.context import ServerContext
-from objstore.http.errors import S3Error, invalid_argument
+from objstore.http.errors import S3Error
 from objstore.http.request import S3Request
 from objstore.http.responses import empty, xml_response
 from objstore.http.xml import child, children, document, element, parse_xml
-from objstore.sse import names
 
 SETTING = encryption.BUCKET_SETTING
 
@@ -37,10 +36,7 @@ async def put_bucket_encryption(ctx: ServerContext, req: S3Request) -> web.Strea
 
 
 async def get_bucket_encryption(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
-    rule = ctx.store.bucket_config(req.require_bucket(), SETTING)
-    if rule is None and ctx.default_encryption is not None:
-        rule = {"SSEAlgorithm": ctx.default_encryption, "BucketKeyEnabled": False,
-                "BlockedEncryptionTypes": ["NONE"]}
+    rule = encryption.shown_rule(ctx, req.require_bucket())
     if rule is None:
         raise S3Error("ServerSideEncryptionConfigurationNotFoundError",
                       "The server side encryption configuration was not found", status=404,
@@ -72,22 +68,9 @@ def _rule(rule: dict[str, Any]) -> dict[str, Any]:
     if default is not None and not isinstance(algorithm, str):
         raise S3Error("MalformedXML")
     key_id = child(default, "KMSMasterKeyID") if default is not None else None
-    if algorithm is not None and algorithm not in names.SSE_VALUES:
-        raise invalid_argument("The encryption method specified is not supported",
-                               "x-amz-server-side-encryption", algorithm)
-    if key_id is not None and algorithm not in names.KMS_MODES:
-        raise invalid_argument("a KMSMasterKeyID is not applicable if the default sse "
-                               "algorithm is not aws:kms or aws:kms:dsse",
-                               "ApplyServerSideEncryptionByDefault", None)
     bucket_key = child(rule, "BucketKeyEnabled") == "true"
     blocked = [t for t in children(child(rule, "BlockedEncryptionTypes"), "EncryptionType")
                if isinstance(t, str)]
-    if set(blocked) - {"NONE", "SSE-C"}:
-        raise S3Error("MalformedXML")
-    stored: dict[str, Any] = {"BucketKeyEnabled": bucket_key,
-                              "BlockedEncryptionTypes": blocked}
-    if algorithm is not None:
-        stored["SSEAlgorithm"] = algorithm
-    if isinstance(key_id, str) and key_id:
-        stored["KMSMasterKeyID"] = key_id
-    return stored
+    if key_id is not None and not isinstance(key_id, str):
+        key_id = ""   # an element with children: refused without a KMS mode, never kept
+    return encryption.bucket_rule(algorithm, key_id, bucket_key, blocked)

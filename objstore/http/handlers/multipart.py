@@ -59,7 +59,8 @@ async def create_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespons
         if impossible:
             raise S3Error("InvalidRequest", f"The {checksum_type} checksum type cannot be used "
                           f"with the {algorithm.lower()} checksum algorithm.")
-    data_key, key_md5 = await encryption.write_key(ctx, req, "CreateMultipartUpload")
+    data_key, key_md5 = await encryption.write_key(ctx, encryption.requester(req), bucket, key,
+                                                   "CreateMultipartUpload")
     upload = UploadRecord(
         upload_id=secrets.token_urlsafe(48), bucket=bucket, key=key, initiated=time.time(),
         owner=req.identity.arn, headers=representation.stored_headers(req.headers),
@@ -88,7 +89,7 @@ def _checksum_type(value: str | None) -> str | None:
 async def upload_part(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     number = _part_number(req)
     upload = _upload(ctx, req)
-    part_key = await encryption.part_key(ctx, req, upload, "UploadPart")
+    part_key = await encryption.part_key(ctx, encryption.requester(req), upload, "UploadPart")
     plan = plan_body(req.headers, req.auth)
     if upload.checksum_algorithm is not None:
         if plan.explicit_checksum and plan.algorithm != upload.checksum_algorithm:
@@ -106,18 +107,18 @@ async def upload_part(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     headers = {"ETag": f'"{part.etag}"'}
     if upload.checksum_algorithm is not None or plan.explicit_checksum:
         headers.update(representation.checksum_values(result.checksums))
-    headers.update(encryption.upload_headers(req, upload, "UploadPart"))
+    headers.update(encryption.upload_headers(req.headers, upload, "UploadPart"))
     return empty(headers=headers)
 
 
 async def upload_part_copy(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     number = _part_number(req)
     upload = _upload(ctx, req)
-    part_key = await encryption.part_key(ctx, req, upload, "UploadPartCopy")
+    part_key = await encryption.part_key(ctx, encryption.requester(req), upload, "UploadPartCopy")
     source = source_record(ctx, req)
     start, end = _copy_range(req.headers.get("x-amz-copy-source-range"), source.size)
-    source_key, _ = await encryption.read_key(ctx, req, source, "UploadPartCopy",
-                                              need_key=True)
+    source_key, _ = await encryption.read_key(ctx, encryption.requester(req), source,
+                                              "UploadPartCopy", need_key=True)
     algorithm = upload.checksum_algorithm or DEFAULT_CHECKSUM
     writer, digests = await copy_into_blob(ctx, source, start, end, algorithm,
                                            source_key=source_key,
@@ -131,7 +132,7 @@ async def upload_part_copy(ctx: ServerContext, req: S3Request) -> web.StreamResp
     if upload.checksum_algorithm is not None:
         body += "".join(element("Checksum" + k, v) for k, v in digests.checksums().items())
     return xml_response(document("CopyPartResult", body),
-                        headers=encryption.upload_headers(req, upload, "UploadPartCopy"))
+                        headers=encryption.upload_headers(req.headers, upload, "UploadPartCopy"))
 
 
 def _copy_range(header: str | None, size: int) -> tuple[int, int]:
@@ -188,8 +189,8 @@ async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespo
     # the parts' checksums are sealed under the upload's data key (an SSE-C upload completed
     # without its key, as AWS allows, gets an object without checksums)
     upload_key = await encryption.part_key(
-        ctx, req, upload, "CompleteMultipartUpload",
-        need_key=encryption.completion_needs_key(req, upload))
+        ctx, encryption.requester(req), upload, "CompleteMultipartUpload",
+        need_key=encryption.completion_needs_key(req.headers, upload))
     condition = conditions.write_condition(req.headers, upload.bucket, upload.key)
     expected_size = _expected_size(req.headers.get("x-amz-mp-object-size"))
     claimed = _claimed_checksum(req.headers, upload)
@@ -244,7 +245,7 @@ async def complete_upload(ctx: ServerContext, req: S3Request) -> web.StreamRespo
     if record.checksum_type:
         body += element("ChecksumType", record.checksum_type)
     return xml_response(document("CompleteMultipartUploadResult", body),
-                        headers=encryption.upload_headers(req, upload,
+                        headers=encryption.upload_headers(req.headers, upload,
                                                           "CompleteMultipartUpload"))
 
 
@@ -305,9 +306,9 @@ async def list_parts(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     upload = _upload(ctx, req)
     max_parts = _int_param(req, "max-parts", 1000, 1000)
     marker = _int_param(req, "part-number-marker", 0, MAX_PARTS)
-    upload_key = await encryption.part_key(ctx, req, upload, "CompleteMultipartUpload",
-                                           need_key=encryption.completion_needs_key(req,
-                                                                                    upload))
+    upload_key = await encryption.part_key(
+        ctx, encryption.requester(req), upload, "CompleteMultipartUpload",
+        need_key=encryption.completion_needs_key(req.headers, upload))
     parts = [encryption.reveal_part(part, upload_key.keys if upload_key else None)
              for part in ctx.store.parts(upload.upload_id, after=marker,
                                          limit=max_parts + 1)]

@@ -72,7 +72,7 @@ async def update_object_encryption(ctx: ServerContext,
         raise S3Error("InvalidRequest", UNENCRYPTED)
     if attrs["mode"] not in engine.REWRAPPABLE:
         raise S3Error("InvalidRequest", UNSUPPORTED_SOURCE)
-    moved = await encryption.rewrap(ctx, req, record, kms_key_arn=arn,
+    moved = await encryption.rewrap(ctx, encryption.requester(req), record, kms_key_arn=arn,
                                     bucket_key=flag == "true")
     await ctx.store.update_object_attrs(record, {**record.attrs, "sse": moved.attrs})
     return empty()

@@ -41,7 +41,8 @@ async def put_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     meta = representation.user_metadata(req.headers)
     condition = conditions.write_condition(req.headers, bucket, key)
     plan = plan_body(req.headers, req.auth)
-    data_key, key_md5 = await encryption.write_key(ctx, req, "PutObject")
+    data_key, key_md5 = await encryption.write_key(ctx, encryption.requester(req), bucket, key,
+                                                   "PutObject")
     blob, result = await receive_into_blob(ctx, req.http, plan, req.auth,
                                            data_key.keys if data_key else None)
     record = ObjectRecord(
@@ -118,7 +119,7 @@ async def _read_object(ctx: ServerContext, req: S3Request, *,
     start, end, partial = _read_target(req, record, part_number)
     with_checksum = _checksum_requested(req) and (not partial or part_number is not None)
     data_key, read = await encryption.read_key(
-        ctx, req, record, operation,
+        ctx, encryption.requester(req), record, operation,
         need_key=send_body or (with_checksum and encryption.has_sealed_checksums(record)))
     if with_checksum:
         record = encryption.reveal_checksums(record, data_key)
@@ -215,15 +216,17 @@ async def copy_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
         for name in ("x-amz-storage-class", "x-amz-website-redirect-location"):
             if name in req.headers:
                 headers[name] = req.headers[name]
-    data_key, key_md5 = await encryption.write_key(ctx, req, "CopyObject")
+    data_key, key_md5 = await encryption.write_key(ctx, encryption.requester(req), bucket, key,
+                                                   "CopyObject")
     if (source.bucket, source.key) == (bucket, key) and directive == "COPY" and \
-            not encryption.names_encryption(req) and not any(
+            not encryption.names_encryption(req.headers) and not any(
                 name in req.headers for name in ("x-amz-storage-class",
                                                  "x-amz-website-redirect-location")):
         raise S3Error("InvalidRequest", "This copy request is illegal because it is trying to "
                       "copy an object to itself without changing the object's metadata, "
                       "storage class, website redirect location or encryption attributes.")
-    source_key, _ = await encryption.read_key(ctx, req, source, "CopyObject", need_key=True)
+    source_key, _ = await encryption.read_key(ctx, encryption.requester(req), source,
+                                              "CopyObject", need_key=True)
     algorithm = _copy_algorithm(req, source)
     writer, digests = await copy_into_blob(ctx, source, 0, source.size, algorithm,
                                            source_key=source_key,
