@@ -8,9 +8,14 @@ imports the server's layers, and no server layer imports it (import-linter check
     put_object(s3, kms, bucket, key, body, kms_key_id, context=None)
     get_object(s3, kms, bucket, key, context=None) -> bytes
     upload_file(...) / download_file(...)      streaming, for large files
+
+The format itself (envelope metadata, AES-GCM content) is `objstore.cse_format`, pure, which
+the console shares.
 """
 
 from objstore.clientside.client import download_file, get_object, put_object, upload_file
-from objstore.clientside.errors import ClientSideError
+from objstore.cse_format import content, envelope
+from objstore.cse_format.errors import ClientSideError
 
-__all__ = ["ClientSideError", "download_file", "get_object", "put_object", "upload_file"]
+__all__ = ["ClientSideError", "content", "download_file", "envelope", "get_object",
+           "put_object", "upload_file"]

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from objstore.clientside import client
-from objstore.clientside.errors import ClientSideError
+from objstore.cse_format.errors import ClientSideError
 
 LOCAL_ENDPOINT = "http://127.0.0.1:9000"
 _ENDPOINT_VARIABLES = ("AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL_KMS")

@@ -18,8 +18,8 @@ from typing import Any, BinaryIO
 
 from botocore.exceptions import ClientError
 
-from objstore.clientside import content, envelope
-from objstore.clientside.errors import ClientSideError
+from objstore.cse_format import content, envelope
+from objstore.cse_format.errors import ClientSideError
 
 Body = bytes | bytearray | memoryview | BinaryIO
 

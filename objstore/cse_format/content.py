@@ -10,7 +10,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from objstore.clientside.errors import ClientSideError
+from objstore.cse_format.errors import ClientSideError
 
 TAG_BYTES = 16
 SLICE = 1 << 20
@@ -61,6 +61,20 @@ class EncryptingReader:
         out = bytes(self._pending[:wanted])
         del self._pending[:wanted]
         return out
+
+
+class StreamEncryptor:
+    """Encrypts a stream given in slices of any size: `update` returns ciphertext as it
+    goes, `finalize` the rest and the 16-byte tag (ciphertext || tag, as `encrypt`)."""
+
+    def __init__(self, data_key: bytes, iv: bytes) -> None:
+        self._encryptor = Cipher(algorithms.AES(data_key), modes.GCM(iv)).encryptor()
+
+    def update(self, data: bytes) -> bytes:
+        return self._encryptor.update(data)
+
+    def finalize(self) -> bytes:
+        return self._encryptor.finalize() + self._encryptor.tag
 
 
 class StreamDecryptor:

@@ -23,7 +23,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from objstore.clientside.errors import ClientSideError
+from objstore.cse_format.errors import ClientSideError
 
 KEY_V2 = "x-amz-key-v2"
 IV = "x-amz-iv"

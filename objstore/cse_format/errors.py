@@ -1,4 +1,5 @@
-"""The one error the client-side encryption helper raises for anything it refuses."""
+"""The one error the client-side encryption format (and the helper) raise for anything
+refused."""
 
 from __future__ import annotations
 
