@@ -102,14 +102,18 @@ async def delete_bucket(ctx: ServerContext, name: str) -> None:
 
 
 def bucket_encryption(ctx: ServerContext, bucket: str) -> dict[str, Any] | None:
-    """GetBucketEncryption's rule (the SSE-S3 base level when none was set), and whether it
-    is the base level: {"rule": {...}, "configured": bool}."""
+    """GetBucketEncryption's rule (the SSE-S3 base level when none was set), with every
+    field (None, False or [] when absent), and whether it was set rather than the base
+    level: {"rule": {...}, "configured": bool}. None only without any default (`serve
+    --default-encryption none` and no setting)."""
     with _as_s3():
         configured = ctx.store.bucket_config(bucket, encryption.BUCKET_SETTING) is not None
         rule = encryption.shown_rule(ctx, bucket)
     if rule is None:
         return None
-    return {"rule": rule, "configured": configured}
+    full = {"SSEAlgorithm": None, "KMSMasterKeyID": None, "BucketKeyEnabled": False,
+            "BlockedEncryptionTypes": [], **rule}
+    return {"rule": full, "configured": configured}
 
 
 async def put_bucket_encryption(ctx: ServerContext, bucket: str, *, algorithm: str | None,
