@@ -15,7 +15,7 @@ from kms.audit import events
 from kms.audit.ledger import Ledger
 from kms.crypto import asymmetric, hmac_keys, material_ids, wrapping
 from kms.crypto.blob import KEY_LEN
-from kms.service import grant_rules, identifiers, materials, policy, states
+from kms.service import access, grant_rules, identifiers, materials, policy, states
 from kms.service.caller import Caller
 from kms.service.clock import KmsClock
 from kms.service.errors import KmsError, not_found
@@ -222,29 +222,18 @@ class ServiceBase:
         (InvalidGrantTokenException otherwise). `child`: for CreateGrant, the grant asked
         for, which a permission that comes from a grant must not widen."""
         grant_rules.check_tokens(self._root_key, grant_tokens or ())
-        parsed = policy.parse(key.policy)
-        request = policy.Request(principal_arn=caller.arn, account_id=caller.account_id,
-                                 action=f"kms:{action}", encryption_context=context,
-                                 via_service=caller.via_service)
-        if policy.allows(parsed, request):
-            return
-        if not policy.denies(parsed, request) and \
-                self._granted(caller, key, action, context, child):
+        grants = (grant for grantee in dict.fromkeys((caller.arn,
+                                                      grant_rules.root_arn(caller.account_id)))
+                  for grant in self.store.list_grants(key.key_id, limit=None,
+                                                      grantee_principal=grantee))  # lazy
+        if access.allowed(policy.parse(key.policy), grants, principal=caller.arn,
+                          account=caller.account_id, action=action, context=context,
+                          via_service=caller.via_service, child=child):
             return
         raise KmsError("AccessDeniedException",
                        f"User: {caller.arn} is not authorized to perform: kms:{action} on "
                        f"resource: {key.arn} because no resource-based policy allows the "
                        f"kms:{action} action")
-
-    def _granted(self, caller: Caller, key: KeyRecord, action: str,
-                 context: Mapping[str, str] | None, child: GrantRecord | None) -> bool:
-        """A grant on the key names the caller (or their account) and allows the action."""
-        for grantee in dict.fromkeys((caller.arn, grant_rules.root_arn(caller.account_id))):
-            for grant in self.store.list_grants(key.key_id, limit=None,
-                                                grantee_principal=grantee):
-                if grant_rules.allows(grant, action, context, child):
-                    return True
-        return False
 
     def _customer_managed(self, key: KeyRecord, operation: str) -> None:
         if key.key_manager == "AWS":

@@ -20,12 +20,18 @@ from typing import Any, Protocol
 
 from kms.crypto import blob
 from kms.crypto.errors import InvalidCiphertext
-from kms.service import grant_rules, policy
+from kms.service import access, policy
 from kms.store import rows
 from kms.store.paths import KmsPaths
 from kms.store.records import ENABLED, AliasRecord, GrantRecord, KeyRecord, alias_arn
 
 DECRYPT = "kms:Decrypt"
+# What "administer" and "use" a key mean in a plain-words summary of its policy (the
+# actions AWS's default key policy gives key administrators and key users).
+ADMIN_ACTIONS = ("PutKeyPolicy", "EnableKey", "DisableKey", "ScheduleKeyDeletion",
+                 "CancelKeyDeletion", "EnableKeyRotation", "RotateKeyOnDemand",
+                 "CreateGrant", "RevokeGrant", "TagResource", "UpdateKeyDescription")
+USE_ACTIONS = ("Encrypt", "Decrypt", "GenerateDataKey")
 
 
 class KeyRecords(Protocol):
@@ -110,6 +116,14 @@ class DecryptAccess:
     grants: list[dict[str, Any]]       # grants that include Decrypt
 
 
+def may(parsed: Mapping[str, Any], grants: Sequence[GrantRecord], principal: str, *,
+        account: str, action: str, context: Mapping[str, str] | None = None,
+        via_service: str | None = None) -> bool:
+    """The KMS's own decision (kms.service.access) for `principal` calling kms:`action`."""
+    return access.allowed(parsed, grants, principal=principal, account=account,
+                          action=action, context=context, via_service=via_service)
+
+
 def decrypt_access(key: KeyRecord, records: KeyRecords, principals: Sequence[str], *,
                    account: str, context: Mapping[str, str] | None,
                    via_service: str | None) -> DecryptAccess:
@@ -120,13 +134,9 @@ def decrypt_access(key: KeyRecord, records: KeyRecords, principals: Sequence[str
               if "Decrypt" in g.operations]
     allowed, refused = [], []
     for principal in principals:
-        request = policy.Request(principal_arn=principal, account_id=account,
-                                 action=DECRYPT, encryption_context=context,
-                                 via_service=via_service)
-        granted = not policy.denies(parsed, request) and any(
-            grant_rules.names(g.grantee_principal, principal, account)
-            and grant_rules.allows(g, "Decrypt", context) for g in grants)
-        (allowed if policy.allows(parsed, request) or granted else refused).append(principal)
+        (allowed if may(parsed, grants, principal, account=account, action="Decrypt",
+                        context=context, via_service=via_service)
+         else refused).append(principal)
     return DecryptAccess(
         key_arn=key.arn, state=key.state, usable_now=key.state == ENABLED,
         allowed=allowed, refused=refused,
@@ -134,6 +144,57 @@ def decrypt_access(key: KeyRecord, records: KeyRecords, principals: Sequence[str
         grants=[{"grantee": g.grantee_principal, "operations": g.operations,
                  **({"constraints": g.constraints} if g.constraints else {})}
                 for g in grants])
+
+
+@dataclass(frozen=True)
+class PrincipalAccess:
+    """What one principal may do with a key, directly and through S3."""
+
+    principal: str
+    administer: list[str]       # ADMIN_ACTIONS allowed
+    use: list[str]              # USE_ACTIONS allowed, called directly
+    use_via_s3: list[str]       # USE_ACTIONS allowed when S3 calls on the principal's behalf
+
+    @property
+    def administers(self) -> bool:
+        return bool(self.administer)
+
+    @property
+    def uses(self) -> bool:
+        return bool(self.use or self.use_via_s3)
+
+
+def key_access(key: KeyRecord, records: KeyRecords, principals: Sequence[str], *,
+               account: str, region: str) -> list[PrincipalAccess]:
+    """Who may administer and who may use the key, among `principals`: each action asked
+    without an encryption context (a condition on one reads as not met)."""
+    parsed = policy.parse(key.policy)
+    grants = records.list_grants(key.key_id, limit=None)
+    via_s3 = f"s3.{region}.amazonaws.com"
+
+    def allowed(principal: str, actions: Sequence[str], via: str | None) -> list[str]:
+        return [a for a in actions if may(parsed, grants, principal, account=account,
+                                          action=a, via_service=via)]
+
+    return [PrincipalAccess(principal=p, administer=allowed(p, ADMIN_ACTIONS, None),
+                            use=allowed(p, USE_ACTIONS, None),
+                            use_via_s3=allowed(p, USE_ACTIONS, via_s3))
+            for p in principals]
+
+
+def named_principals(key: KeyRecord) -> list[str]:
+    """The AWS principals the key policy's statements name (as written: ARNs, account ids,
+    "*"), in order."""
+    found: list[str] = []
+    for statement in policy.parse(key.policy)["Statement"]:
+        for field_name in ("Principal", "NotPrincipal"):
+            value = statement.get(field_name)
+            if value == "*":
+                found.append("*")
+            elif isinstance(value, dict):
+                aws = value.get("AWS", [])
+                found += [str(v) for v in (aws if isinstance(aws, list) else [aws])]
+    return list(dict.fromkeys(found))
 
 
 def _covers_decrypt(statement: Mapping[str, Any]) -> bool:
