@@ -12,8 +12,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
-
 from kms.crypto import asymmetric
 from kms.service.caller import Caller
 from kms.service.errors import KmsError
@@ -146,10 +144,7 @@ def _public_key(service: KmsService, caller: Caller, args: argparse.Namespace) -
     elif args.format == "der-base64":
         print(base64.b64encode(der).decode())
     else:
-        key = serialization.load_der_public_key(der)
-        print(key.public_bytes(serialization.Encoding.PEM,
-                               serialization.PublicFormat.SubjectPublicKeyInfo).decode(),
-              end="")
+        print(asymmetric.pem_public(der), end="")
     return 0
 
 

@@ -161,6 +161,13 @@ def _spec_of_key(key: PublicKey) -> str:
     raise UnsupportedKeySpec("key size or curve not supported by KMS")
 
 
+def pem_public(der: bytes) -> str:
+    """The public key (SPKI DER, as GetPublicKey returns it) as PEM text."""
+    return load_public(der).public_bytes(
+        serialization.Encoding.PEM,
+        serialization.PublicFormat.SubjectPublicKeyInfo).decode("ascii")
+
+
 def openssh_public(der: bytes, comment: str = "") -> str:
     """The public key as one OpenSSH `authorized_keys` line (`ssh-rsa AAAA... comment`).
     UnsupportedKeySpec for secp256k1, which OpenSSH has no name for."""

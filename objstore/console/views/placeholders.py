@@ -11,10 +11,6 @@ routes = web.RouteTableDef()
 _COMING = {
     "buckets": "Buckets and objects: browse, upload in any SSE mode, download, and see how "
                "each object is protected and who can read it.",
-    "audit": "The audit trail: every KMS call, who made it, on which key, and why it "
-             "failed.",
-    "lessons": "Lessons: one page per SSE mode and per key administration task, with the "
-               "matching boto3 and AWS CLI commands.",
 }
 
 
