@@ -13,7 +13,7 @@ from objstore.console import csrf, state
 from objstore.console.errors import ConsoleError
 from objstore.console.render import SECURITY_HEADERS, render, url
 from objstore.console.session import COOKIE, set_cookie
-from objstore.http.app import OPERATION, REQUEST_ID
+from objstore.http.app import IN_FLIGHT, OPERATION, REQUEST_ID
 from objstore.http.context import CONTEXT
 
 log = logging.getLogger("objstore.console")
@@ -41,6 +41,19 @@ def _is_public(request: web.Request) -> bool:
 
 @web.middleware
 async def console_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Counted among the server's requests in flight (as S3's are), so a shutdown lets an
+    upload or a download through the console finish within the grace period."""
+    in_flight = request.config_dict.get(IN_FLIGHT)
+    if in_flight is None:   # a console app on its own (tests)
+        return await _around(request, handler)
+    in_flight.enter()
+    try:
+        return await _around(request, handler)
+    finally:
+        in_flight.leave()
+
+
+async def _around(request: web.Request, handler: Handler) -> web.StreamResponse:
     request[REQUEST_ID] = secrets.token_hex(8).upper()   # for the access log line
     request[OPERATION] = "Console"
     sessions = request.app[state.SESSIONS]

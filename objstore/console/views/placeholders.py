@@ -8,10 +8,7 @@ from objstore.console.render import render
 
 routes = web.RouteTableDef()
 
-_COMING = {
-    "buckets": "Buckets and objects: browse, upload in any SSE mode, download, and see how "
-               "each object is protected and who can read it.",
-}
+_COMING: dict[str, str] = {}
 
 
 def _page(section: str):  # type: ignore[no-untyped-def]
