@@ -51,8 +51,9 @@ predictable across streams, which tightens GCM's multi-key bounds at no cost. HK
 a few microseconds per stream.
 
 Modules: `header` (StreamHeader, parse_header), `layout` (sizes, frames_for_range),
-`cipher` (keys, nonces, AAD), `sealer` (FrameSealer), `opener` (FrameOpener),
-`errors` (IntegrityError, FormatError).
+`cipher` (keys, nonces, AAD), `sealer` (FrameSealer), `opener` (FrameOpener; PlaintextReader,
+random access into caller buffers through a readinto), `buffers` (scratch buffers reused
+across streams), `errors` (IntegrityError, FormatError).
 """
 
 from __future__ import annotations
@@ -67,7 +68,13 @@ from objstore.crypto.layout import (
     frames_for_range,
     stored_size,
 )
-from objstore.crypto.opener import FrameOpener, open_stream, read_header
+from objstore.crypto.opener import (
+    FrameOpener,
+    PlaintextReader,
+    open_reader,
+    open_stream,
+    read_header,
+)
 from objstore.crypto.sealer import FrameSealer
 
 __all__ = [
@@ -80,9 +87,11 @@ __all__ = [
     "FrameSealer",
     "FrameSpan",
     "IntegrityError",
+    "PlaintextReader",
     "StreamHeader",
     "frame_count",
     "frames_for_range",
+    "open_reader",
     "open_stream",
     "parse_header",
     "read_header",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 from objstore.crypto import layout
+from objstore.crypto.buffers import SCRATCH
 from objstore.crypto.cipher import Buffer, StreamCipher
 from objstore.crypto.errors import IntegrityError
 from objstore.crypto.header import HEADER_SIZE, StreamHeader, parse_header
@@ -178,9 +179,32 @@ class PlaintextReader:
         self.plaintext_size = opener.plaintext_size
         self._source = readinto
         self._batch = batch_frames
-        self._sealed = bytearray()           # stored bytes of the current batch
-        self._frame = memoryview(bytearray(opener.frame_size))  # plaintext of frame `_cached`
+        self._sealed: bytearray | None = None  # stored bytes of the current batch (SCRATCH)
+        self._frame = memoryview(bytearray())  # plaintext of frame `_cached` (made on use)
         self._cached = -1
+        self._closed = False
+        self._on_close: list[Callable[[], None]] = []
+
+    def close(self) -> None:
+        """Give the scratch buffer back for other streams (and close the readers this one
+        reads through, see `closing`). The reader cannot be used afterwards."""
+        self._closed = True
+        if self._sealed is not None:
+            SCRATCH.give(self._sealed)
+            self._sealed = None
+        while self._on_close:
+            self._on_close.pop()()
+
+    def closing(self, other: PlaintextReader) -> PlaintextReader:
+        """Close `other` (the reader under this one's source) along with this one."""
+        self._on_close.append(other.close)
+        return self
+
+    def __enter__(self) -> PlaintextReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def readinto(self, offset: int, out: memoryview) -> int:
         """Fill `out` with the plaintext at `offset` (fewer bytes only past the end of
@@ -244,6 +268,8 @@ class PlaintextReader:
                     open_into(i, i == final, frame, out[dst:dst + n])
                 else:
                     self._cached = -1
+                    if not self._frame:
+                        self._frame = memoryview(bytearray(size))
                     open_into(i, i == final, frame, self._frame[:n])
                     self._cached = i
                     out[dst:dst + want_hi - want_lo] = self._frame[want_lo:want_hi]
@@ -257,8 +283,10 @@ class PlaintextReader:
         size, total = self.opener.frame_size, self.plaintext_size
         offset = layout.frame_offset(first, size)
         length = min((last + 1) * size, total) - first * size + (last - first + 1) * TAG_SIZE
-        if len(self._sealed) < length:
-            self._sealed = bytearray(length)
+        if self._closed:
+            raise ValueError("read from a closed PlaintextReader")
+        if self._sealed is None or len(self._sealed) < length:
+            self._sealed = SCRATCH.take(length)
         view = memoryview(self._sealed)[:length]
         got = 0
         while got < length:

@@ -14,6 +14,7 @@ slice into one output buffer per `feed`.
 from __future__ import annotations
 
 from objstore.crypto import layout
+from objstore.crypto.buffers import SCRATCH
 from objstore.crypto.cipher import Buffer, StreamCipher
 from objstore.crypto.header import FRAME_SIZE, StreamHeader
 from objstore.crypto.layout import TAG_SIZE
@@ -33,7 +34,7 @@ class FrameSealer:
         self._index = 0  # index of the pending frame
         self._size = 0
         self._finished = False
-        self._scratch = bytearray()  # feed_view's output, reused
+        self._scratch: bytearray | None = None  # feed_view's output (from SCRATCH)
 
     @property
     def stream_header(self) -> StreamHeader:
@@ -66,8 +67,8 @@ class FrameSealer:
         them out before that). The scratch grows to the largest result: feed slices of a
         bounded size (1 MiB) to keep it small."""
         need = self._ready_bytes(data)
-        if len(self._scratch) < need:
-            self._scratch = bytearray(need)
+        if self._scratch is None or len(self._scratch) < need:
+            self._scratch = SCRATCH.take(need)
         view = memoryview(self._scratch)[:need]
         self._seal(memoryview(data).cast("B"), view)
         return view
@@ -116,6 +117,9 @@ class FrameSealer:
         if self._finished:
             raise ValueError("finish() called twice")
         self._finished = True
+        if self._scratch is not None:  # feed_view's last result has been written out
+            SCRATCH.give(self._scratch)
+            self._scratch = None
         out = bytearray(len(self._pending) + TAG_SIZE)
         self._cipher.seal_into(self._index, True, self._pending, memoryview(out))
         self._pending.clear()

@@ -84,8 +84,9 @@ def _decrypted(blobs: BlobStore, segments: list[Segment], keys: DataKeys, start:
         if first < last or (segment.size == 0 and start == end == base):
             fd = blobs.open(segment.blob)
             try:
-                reader = open_layers(keys, _readinto(fd), segment.size, os.fstat(fd).st_size)
-                yield from reader.pieces(first - base, last - base)
+                with open_layers(keys, _readinto(fd), segment.size,
+                                 os.fstat(fd).st_size) as reader:
+                    yield from reader.pieces(first - base, last - base)
             finally:
                 os.close(fd)
         base += segment.size

@@ -68,16 +68,23 @@ def open_layers(keys: DataKeys, readinto: ReadInto, plaintext_size: int, stored:
                 batch_frames: int = BATCH_FRAMES) -> PlaintextReader:
     """A reader of the plaintext under every layer of a sealed blob: `readinto(offset,
     buffer)` reads the blob's stored bytes (`stored` of them, checked). The innermost
-    layer reads the next one out through that layer's own reader, and so on outwards."""
+    layer reads the next one out through that layer's own reader, and so on outwards.
+    Close it when done (it gives its buffers back, and closes the outer layers' readers)."""
     if not keys:
         raise ValueError("a sealed stream needs at least one data key")
-    source, source_size = readinto, stored
-    if len(keys) > 1:   # this layer's stream is the plaintext of the outer layers
-        source_size = FrameSealer.stored_size(plaintext_size)
-        source = open_layers(keys[1:], readinto, source_size, stored,
-                             batch_frames=batch_frames + 1).readinto
-    return open_reader(keys[0], source, plaintext_size, source_size,
-                       batch_frames=batch_frames)
+    if len(keys) == 1:
+        return open_reader(keys[0], readinto, plaintext_size, stored,
+                           batch_frames=batch_frames)
+    # this layer's stream is the plaintext of the outer layers
+    source_size = FrameSealer.stored_size(plaintext_size)
+    outer = open_layers(keys[1:], readinto, source_size, stored, batch_frames=batch_frames + 1)
+    try:
+        reader = open_reader(keys[0], outer.readinto, plaintext_size, source_size,
+                             batch_frames=batch_frames)
+    except BaseException:
+        outer.close()
+        raise
+    return reader.closing(outer)
 
 
 def decrypt_range(keys: DataKeys, read: Read, plaintext_size: int, stored: int,
@@ -93,7 +100,8 @@ def decrypt_range(keys: DataKeys, read: Read, plaintext_size: int, stored: int,
             yield from opener.decrypt_range(read, start, end)
             return
         readinto = _readinto_from(read)
-    yield from open_layers(keys, readinto, plaintext_size, stored).pieces(start, end)
+    with open_layers(keys, readinto, plaintext_size, stored) as reader:
+        yield from reader.pieces(start, end)
 
 
 def _readinto_from(read: Read) -> ReadInto:
