@@ -120,8 +120,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--huge-count", type=int, help="huge PUTs and GETs (full 1)")
     p.add_argument("--huge-mib", type=int, help="huge object size in MiB (full 1024, quick 256)")
     p.add_argument("--no-huge", action="store_true", help="skip the huge (1 GiB) workloads")
-    p.add_argument("--sse", choices=["AES256", "aws:kms", "SSE-C"],
+    p.add_argument("--sse", choices=["AES256", "aws:kms", "aws:kms:dsse", "SSE-C"],
                    help="server-side encryption for every PUT (and its key for every read)")
+    p.add_argument("--sse-matrix", action="store_true",
+                   help="instead: PUT/GET MB/s of every encryption mode beside our plaintext "
+                   "path and moto (bench/sse_bench.py; its own flags follow)")
     p.add_argument("--budget-s", type=int, help="time budget per server, seconds (full 180)")
     p.add_argument(
         "--no-ceiling",
@@ -476,8 +479,10 @@ def start_ours(args: argparse.Namespace, workdir: Path) -> Server:
     return start_objstore(workdir, args.ours_bin, args.access_key, args.secret_key)
 
 
-def start_objstore(workdir: Path, ours_bin: str, access_key: str, secret_key: str) -> Server:
-    """Start our server (binary repo-relative unless absolute) with one identity."""
+def start_objstore(workdir: Path, ours_bin: str, access_key: str, secret_key: str,
+                   extra: tuple[str, ...] = ()) -> Server:
+    """Start our server (binary repo-relative unless absolute) with one identity; `extra`
+    adds arguments to `serve`."""
     binary = Path(ours_bin)
     binary = binary if binary.is_absolute() else REPO_ROOT / binary
     if not os.access(binary, os.X_OK):
@@ -497,6 +502,7 @@ def start_objstore(workdir: Path, ours_bin: str, access_key: str, secret_key: st
         access_key,
         "--secret-key",
         secret_key,
+        *extra,
     ]
     return start_announcing("ours", cmd, workdir)
 
@@ -658,28 +664,41 @@ def boto_client(
 # Server-side encryption for every PUT (and the SSE-C key for every read): --sse MODE.
 SSE_WRITE: dict[str, Any] = {}
 SSE_READ: dict[str, Any] = {}
+SSE_C_KEY = os.urandom(32)  # one customer key per run
+
+
+def sse_params(mode: str | None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """boto3 parameters of a PUT and of a GET/HEAD in this encryption mode (None or "none":
+    no SSE parameters)."""
+    if mode == "SSE-C":
+        key = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": SSE_C_KEY}
+        return dict(key), dict(key)
+    if mode and mode != "none":
+        return {"ServerSideEncryption": mode}, {}
+    return {}, {}
 
 
 def configure_sse(mode: str | None) -> None:
-    if mode == "SSE-C":
-        key = {"SSECustomerAlgorithm": "AES256", "SSECustomerKey": os.urandom(32)}
-        SSE_WRITE.update(key)
-        SSE_READ.update(key)
-    elif mode:
-        SSE_WRITE["ServerSideEncryption"] = mode
+    write, read = sse_params(mode)
+    SSE_WRITE.update(write)
+    SSE_READ.update(read)
 
 
-def do_put(client: S3Client, bucket: str, key: str, body: bytes | Path) -> int:
+def do_put(client: S3Client, bucket: str, key: str, body: bytes | Path,
+           sse: dict[str, Any] | None = None) -> int:
+    sse = SSE_WRITE if sse is None else sse
     if isinstance(body, Path):
         with body.open("rb") as f:
-            client.put_object(Bucket=bucket, Key=key, Body=f, **SSE_WRITE)
+            client.put_object(Bucket=bucket, Key=key, Body=f, **sse)
         return body.stat().st_size
-    client.put_object(Bucket=bucket, Key=key, Body=body, **SSE_WRITE)
+    client.put_object(Bucket=bucket, Key=key, Body=body, **sse)
     return len(body)
 
 
-def do_get(client: S3Client, bucket: str, key: str, expected: int) -> int:
-    stream = client.get_object(Bucket=bucket, Key=key, **SSE_READ)["Body"]
+def do_get(client: S3Client, bucket: str, key: str, expected: int,
+           sse: dict[str, Any] | None = None) -> int:
+    stream = client.get_object(Bucket=bucket, Key=key,
+                               **(SSE_READ if sse is None else sse))["Body"]
     got = 0
     try:
         for chunk in stream.iter_chunks(chunk_size=READ_CHUNK):
@@ -1299,6 +1318,12 @@ def run(args: argparse.Namespace, workdir: Path, results: dict[str, Any]) -> Non
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if "--sse-matrix" in argv:  # every encryption mode beside the plaintext path: sse_bench.py
+        sys.path.insert(0, str(REPO_ROOT))
+        from bench.sse_bench import main as sse_main
+
+        return sse_main([a for a in argv if a != "--sse-matrix"])
     args = parse_args(argv)
     if args.serve_stub:
         serve_stub()
