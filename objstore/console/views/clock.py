@@ -71,7 +71,7 @@ def advance_and_report(kms: KmsService, days: float) -> dict[str, Any]:
             "start_iso": dt.datetime.fromtimestamp(int(start), dt.UTC).strftime(
                 "%Y-%m-%dT%H:%M:%S"),
             "events": [{"time": e.get("eventTime", ""), "name": e.get("eventName", ""),
-                        "keys": [str(r.get("ARN", "")).rsplit("/", 1)[-1]
+                        "key_ids": [str(r.get("ARN", "")).rsplit("/", 1)[-1]
                                  for r in e.get("resources") or ()],
                         "material": (e.get("additionalEventData") or {}).get(
                             "keyMaterialId", "")}

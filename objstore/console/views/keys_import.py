@@ -123,14 +123,14 @@ async def get_parameters(request: web.Request) -> web.Response:
     return redirect(request, "key_import", key_id=key_id)
 
 
-@routes.get("/keys/{key_id}/import/{name:WrappingPublicKey\\.bin|ImportToken\\.bin}",
+@routes.get("/keys/{key_id}/import/{file:WrappingPublicKey\\.bin|ImportToken\\.bin}",
             name="key_import_file")
 async def download(request: web.Request) -> web.Response:
     held = _held(request, _key_id(request))
     if held is None:
         raise ConsoleError("Nothing to download yet", "Get the wrapping public key and "
                            "import token first, on the import page.", status=404)
-    name = request.match_info["name"]
+    name = request.match_info["file"]
     return web.Response(body=held[FILES[name]], content_type="application/octet-stream",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
 
