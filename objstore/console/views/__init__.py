@@ -24,11 +24,25 @@
 
 from aiohttp import web
 
-from objstore.console.views import auth, buckets, clock, home, keys, objects, placeholders
-from objstore.console.views import (audit, keys_actions, keys_import, keys_use, lessons,
-                                    lessons_admin)
+from objstore.console.views import (
+    audit,
+    auth,
+    buckets,
+    clock,
+    home,
+    keys,
+    keys_actions,
+    keys_import,
+    keys_use,
+    lessons,
+    lessons_admin,
+    lessons_sse,
+    objects,
+    placeholders,
+)
 
 ROUTES: list[web.RouteTableDef] = [auth.routes, home.routes, keys.routes, clock.routes,
                                    placeholders.routes, buckets.routes, objects.routes,
                                    keys_actions.routes, keys_import.routes, keys_use.routes,
-                                   audit.routes, lessons.routes, lessons_admin.routes]
+                                   audit.routes, lessons.routes, lessons_admin.routes,
+                                   lessons_sse.routes]
