@@ -70,7 +70,7 @@ def test_walk_the_rotation_lesson(console: Console, page: Page) -> None:
         "kms.enable_key_rotation(KeyId=KEY_ID, RotationPeriodInDays=90)")
     expect(step2.locator(".step-code")).to_contain_text(
         f"kms enable-key-rotation --key-id {key_id}")
-    step2.get_by_label("Every (90–2560 days)").fill("180")
+    step2.get_by_label("Every (90\u20132560 days)").fill("180")
     step2.get_by_role("button", name="Turn on automatic rotation").click()
     expect(page.locator(".banner.ok")).to_contain_text("every 180 days")
     expect(page).to_have_url(re.compile(rf"/lessons/admin/rotation\?key={key_id}$"))
@@ -119,7 +119,7 @@ def test_walk_the_disable_and_deletion_lessons_on_a_chosen_key(console: Console,
     # on to the deletion lesson, same key (the links keep it)
     page.get_by_role("link", name="Schedule a key's deletion, and watch the clock").click()
     expect(page.locator(".lesson-key")).to_contain_text(key_id)
-    _step(page, 1).get_by_label("Waiting period (7–30 days)").fill("7")
+    _step(page, 1).get_by_label("Waiting period (7\u201330 days)").fill("7")
     _step(page, 1).get_by_role("button", name="Schedule deletion").click()
     expect(page.locator(".banner.ok")).to_contain_text("Deletion scheduled")
     expect(_step(page, 1)).to_contain_text("will be deleted on")

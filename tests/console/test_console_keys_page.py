@@ -52,11 +52,11 @@ def test_rotation_on_and_now_material_versions_and_recent_use(console: Console,
     # a period out of range: the browser would stop it, the server refuses it too
     page.get_by_label("Rotate automatically").check()
     page.evaluate("document.getElementById('period').removeAttribute('min')")
-    page.get_by_label("every (90–2560 days)").fill("30")
+    page.get_by_label("every (90\u20132560 days)").fill("30")
     page.get_by_role("button", name="Save rotation").click()
     expect(page.locator(".banner.error")).to_contain_text("90 to 2560")
     page.get_by_label("Rotate automatically").check()
-    page.get_by_label("every (90–2560 days)").fill("120")
+    page.get_by_label("every (90\u20132560 days)").fill("120")
     page.get_by_role("button", name="Save rotation").click()
     expect(page.locator(".banner.ok")).to_contain_text("every 120 days")
     expect(material).to_contain_text(re.compile(r"Automatic rotation\s*on"))
@@ -95,10 +95,10 @@ def test_schedule_deletion_shows_the_date_and_cancel_brings_it_back_disabled(
     console.sign_in(page)
     key_id = _create(console, page, "to delete")
     page.evaluate("document.getElementById('deletion-days').removeAttribute('min')")
-    page.get_by_label("Schedule deletion after (7–30 days)").fill("3")
+    page.get_by_label("Schedule deletion after (7\u201330 days)").fill("3")
     page.get_by_role("button", name="Schedule deletion").click()
     expect(page.locator(".banner.error")).to_contain_text("7 to 30")
-    page.get_by_label("Schedule deletion after (7–30 days)").fill("7")
+    page.get_by_label("Schedule deletion after (7\u201330 days)").fill("7")
     page.get_by_role("button", name="Schedule deletion").click()
     kms = console.server.client("kms")
     meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
@@ -220,7 +220,7 @@ def test_each_key_type_tried_and_public_keys_exported(console: Console, page: Pa
     public = _section(page, "Public key")
     pem = public.locator("pre.public-pem").inner_text()
     assert pem.startswith("-----BEGIN PUBLIC KEY-----")
-    expect(public.locator("pre.public-openssh")).to_contain_text(f"ssh-rsa AAAA")
+    expect(public.locator("pre.public-openssh")).to_contain_text("ssh-rsa AAAA")
     with page.expect_download() as download:
         public.get_by_role("link", name="Download public key (PEM)").click()
     path = tmp_path / "rsa.pem"
