@@ -80,3 +80,54 @@ class StreamCipher:
             raise IntegrityError(f"frame {index} failed authentication (tampered, reordered, "
                                  "spliced, or the wrong key or size)", frame=index) from None
 
+    # Runs of frames: the per-frame loop in one place, with as little Python per frame as
+    # possible (at 64 KiB frames it is ~15% of the cost of a frame otherwise).
+
+    def seal_run(self, first: int, frame_size: int, plaintext: memoryview,
+                 out: memoryview) -> None:
+        """Seal len(plaintext) // frame_size whole, non-final frames first, first+1, ...
+        from `plaintext` into `out`, back to back (each frame_size + 16 bytes)."""
+        if not _INTO:
+            for k in range(len(plaintext) // frame_size):
+                self.seal_into(first + k, False, plaintext[k * frame_size:(k + 1) * frame_size],
+                               out[k * (frame_size + 16):(k + 1) * (frame_size + 16)])
+            return
+        encrypt, prefix, header = self._aead.encrypt_into, self._prefix, self._header
+        src = dst = 0
+        for index in range(first, first + len(plaintext) // frame_size):
+            encrypt(prefix + index.to_bytes(4, "big"), plaintext[src:src + frame_size],
+                    header + index.to_bytes(8, "big") + NOT_FINAL,
+                    out[dst:dst + frame_size + 16])
+            src += frame_size
+            dst += frame_size + 16
+
+    def open_run(self, first: int, frame_size: int, final: int, sealed: memoryview,
+                 out: memoryview) -> None:
+        """Open the frames first, first+1, ... stored back to back in `sealed` into `out`,
+        back to back: each holds `frame_size` bytes but the run's last, which holds what is
+        left of `out` (0 only for an empty stream's one frame). `final` is the index of the
+        stream's final frame. On failure the failed frame's share of `out` is zeroed and
+        IntegrityError raised (the frames before it did authenticate)."""
+        decrypt, prefix, header = self._aead.decrypt_into, self._prefix, self._header
+        end, src, dst, index = len(out), 0, 0, first
+        while True:
+            n = min(frame_size, end - dst)
+            if not _INTO:
+                self.open_into(index, index == final, sealed[src:src + n + 16],
+                               out[dst:dst + n])
+            else:
+                try:
+                    decrypt(prefix + index.to_bytes(4, "big"), sealed[src:src + n + 16],
+                            header + index.to_bytes(8, "big")
+                            + (FINAL if index == final else NOT_FINAL), out[dst:dst + n])
+                except InvalidTag:
+                    out[dst:dst + n] = bytes(n)
+                    raise IntegrityError(f"frame {index} failed authentication (tampered, "
+                                         "reordered, spliced, or the wrong key or size)",
+                                         frame=index) from None
+            src += n + 16
+            dst += n
+            index += 1
+            if dst >= end:
+                return
+

@@ -93,18 +93,11 @@ class FrameOpener:
         """`open_frames`, into the caller's buffer: `out` must be exactly the plaintext
         length of the frames in `sealed`. On failure `IntegrityError` is raised and the
         failed frame's share of `out` is zeroed (frames before it did authenticate)."""
-        frames, plain = self._frames_in(first, len(sealed))
+        plain = self._frames_in(first, len(sealed))[1]
         if len(out) != plain:
             raise ValueError(f"output buffer is {len(out)} bytes, frames hold {plain}")
-        size, total = self.frame_size, self.plaintext_size
-        sink, source = memoryview(out).cast("B"), memoryview(sealed).cast("B")
-        open_into, final = self._cipher.open_into, self.frame_count - 1
-        src = dst = 0
-        for index in range(first, first + frames):
-            n = min(size, total - index * size)
-            open_into(index, index == final, source[src:src + n + TAG_SIZE], sink[dst:dst + n])
-            src += n + TAG_SIZE
-            dst += n
+        self._cipher.open_run(first, self.frame_size, self.frame_count - 1,
+                              memoryview(sealed).cast("B"), memoryview(out).cast("B"))
 
     def _frames_in(self, first: int, sealed_length: int) -> tuple[int, int]:
         """(frames, plaintext bytes) in `sealed_length` stored bytes of frames from `first`
@@ -239,44 +232,66 @@ class PlaintextReader:
             yield piece
 
     def _fill(self, start: int, end: int, out: memoryview) -> None:
+        """Plaintext [start, end) into `out` (exactly that long): whole frames straight
+        into `out`, in runs; the at most two frames the range cuts (its first and last)
+        through the kept one-frame scratch."""
         opener, size = self.opener, self.opener.frame_size
         span = opener.frames_for_range(start, end)
-        open_into, final = opener._cipher.open_into, opener.frame_count - 1
+        cipher, final = opener._cipher, opener.frame_count - 1
         total = self.plaintext_size
+        # the range's first and last frames are cut unless the range covers them whole
+        cut_first = start % size != 0 or (start == end and total > 0)
+        cut_last = min(end, total) != min((span.last_frame + 1) * size, total) or start == end
         dst = 0
         index = span.first_frame
         while index <= span.last_frame:
-            lo = index * size
-            n = min(size, total - lo)
-            want_lo, want_hi = max(start, lo) - lo, min(end, lo + n) - lo
             if index == self._cached:
-                out[dst:dst + want_hi - want_lo] = self._frame[want_lo:want_hi]
-                dst += want_hi - want_lo
+                dst += self._copy_cached(index, start, end, out[dst:])
                 index += 1
                 continue
             last = min(index + self._batch - 1, span.last_frame)
-            if self._cached > index and self._cached <= last:
+            if index < self._cached <= last:
                 last = self._cached - 1
             sealed = self._read(index, last)
-            src = 0
-            for i in range(index, last + 1):
-                lo = i * size
-                n = min(size, total - lo)
-                want_lo, want_hi = max(start, lo) - lo, min(end, lo + n) - lo
-                frame = sealed[src:src + n + TAG_SIZE]
-                if want_lo == 0 and want_hi == n:
-                    open_into(i, i == final, frame, out[dst:dst + n])
-                else:
-                    self._cached = -1
-                    if not self._frame:
-                        self._frame = memoryview(bytearray(size))
-                    open_into(i, i == final, frame, self._frame[:n])
-                    self._cached = i
-                    out[dst:dst + want_hi - want_lo] = self._frame[want_lo:want_hi]
-                src += n + TAG_SIZE
-                dst += want_hi - want_lo
+            lo, hi, src = index, last, 0
+            if lo == span.first_frame and cut_first:
+                n = min(size, total - lo * size)
+                self._open_cut(lo, sealed[:n + TAG_SIZE])
+                dst += self._copy_cached(lo, start, end, out[dst:])
+                src, lo = n + TAG_SIZE, lo + 1
+            tail = hi == span.last_frame and cut_last and hi >= lo
+            if tail:
+                hi -= 1
+            if lo <= hi:
+                n = min((hi + 1) * size, total) - lo * size
+                cipher.open_run(lo, size, final, sealed[src:src + n + (hi - lo + 1) * TAG_SIZE],
+                                out[dst:dst + n])
+                src += n + (hi - lo + 1) * TAG_SIZE
+                dst += n
+            if tail:
+                self._open_cut(last, sealed[src:])
+                dst += self._copy_cached(last, start, end, out[dst:])
             index = last + 1
-        assert dst == len(out)
+        if dst != len(out):
+            raise AssertionError(f"filled {dst} of {len(out)} bytes")
+
+    def _open_cut(self, index: int, sealed: memoryview) -> None:
+        """Open frame `index` into the one-frame scratch, which then holds it."""
+        self._cached = -1
+        if not self._frame:
+            self._frame = memoryview(bytearray(self.opener.frame_size))
+        n = len(sealed) - TAG_SIZE
+        self.opener._cipher.open_run(index, self.opener.frame_size,
+                                     self.opener.frame_count - 1, sealed, self._frame[:n])
+        self._cached = index
+
+    def _copy_cached(self, index: int, start: int, end: int, out: memoryview) -> int:
+        """Copy the part of [start, end) in the kept frame `index` to `out`; how much."""
+        lo = index * self.opener.frame_size
+        n = min(self.opener.frame_size, self.plaintext_size - lo)
+        want_lo, want_hi = max(start, lo) - lo, max(min(end, lo + n) - lo, max(start, lo) - lo)
+        out[:want_hi - want_lo] = self._frame[want_lo:want_hi]
+        return want_hi - want_lo
 
     def _read(self, first: int, last: int) -> memoryview:
         """The stored bytes of frames first..last, in the reused scratch buffer."""

@@ -104,11 +104,10 @@ class FrameSealer:
             ready -= 1
             self._index += 1
             at = size + TAG_SIZE
-        for _ in range(ready):
-            seal(self._index, False, view[used:used + size], sink[at:at + size + TAG_SIZE])
-            used += size
-            at += size + TAG_SIZE
-            self._index += 1
+        if ready:
+            self._cipher.seal_run(self._index, size, view[used:used + ready * size], sink[at:])
+            used += ready * size
+            self._index += ready
         self._pending += view[used:]
 
     def finish(self) -> bytes:
