@@ -211,10 +211,13 @@ class PlaintextReader:
         self._fill(start, end, memoryview(out).cast("B")[:end - start])
         return end - start
 
-    def pieces(self, start: int = 0, end: int | None = None) -> Iterator[bytearray]:
-        """The plaintext of [start, end) as new buffers of at most `batch_frames` frames
-        (cut on frame boundaries), each authenticated whole before it is yielded; an
-        empty range yields nothing but still authenticates its frame."""
+    def pieces(self, start: int = 0, end: int | None = None, *,
+               take: Callable[[int], bytearray] = bytearray) -> Iterator[bytearray]:
+        """The plaintext of [start, end) as buffers of at most `batch_frames` frames (cut
+        on frame boundaries), each authenticated whole before it is yielded; an empty
+        range yields nothing but still authenticates its frame. `take(n)` gives the buffer
+        for each piece (exactly n bytes, all overwritten): a new one by default, or one the
+        consumer is done with."""
         end = self.plaintext_size if end is None else end
         span = self.opener.frames_for_range(start, end)
         size = self.opener.frame_size
@@ -226,7 +229,7 @@ class PlaintextReader:
         while at < end:
             # piece boundaries on multiples of the batch from the range's first frame
             bound = span.first_frame * size + ((at - span.first_frame * size) // step + 1) * step
-            piece = bytearray(min(bound, end) - at)
+            piece = take(min(bound, end) - at)
             self._fill(at, at + len(piece), memoryview(piece))
             at += len(piece)
             yield piece

@@ -34,19 +34,23 @@ SMALL_RESPONSE = 256 * 1024
 
 
 async def _plaintext(ctx: ServerContext, reader: ObjectReader, start: int, end: int,
-                     data_key: DataKeys | None) -> AsyncIterator[bytes | bytearray]:
+                     data_key: DataKeys | None, spares: list[bytearray] | None = None,
+                     ) -> AsyncIterator[bytes | bytearray]:
     """The object's plaintext start..end: stored bytes as they are, or (with a data key)
     decrypted in a worker thread, 1 MiB at a time, segment (part) by segment: each part is
     its own sealed stream under the object's data key.
 
     Decryption runs one piece ahead: while the event loop sends piece k, a worker thread
     reads and decrypts piece k+1 (so at most two pieces, 2 MiB, are in memory per
-    stream), and a piece costs one thread hop, the first one also opening the blob."""
+    stream), and a piece costs one thread hop, the first one also opening the blob. A
+    consumer done with a piece (nothing holds it any more) may put it in `spares`: later
+    pieces are decrypted into it instead of a new buffer."""
     if data_key is None:
         async for chunk in reader.iter_range(start, end):
             yield chunk
         return
-    pieces = _decrypted(ctx.store.blobs, reader.record.segments, data_key, start, end)
+    pieces = _decrypted(ctx.store.blobs, reader.record.segments, data_key, start, end,
+                        _taker(spares) if spares is not None else bytearray)
     remaining = end - start
     work = ctx.executor.submit(next, pieces, None)
     try:
@@ -73,8 +77,19 @@ def _close_after(done: Future[bytearray | None], pieces: Generator[bytearray, No
     pieces.close()
 
 
+def _taker(spares: list[bytearray]) -> Callable[[int], bytearray]:
+    def take(length: int) -> bytearray:
+        try:
+            spare = spares.pop()  # appended to by the event loop: pop and append are atomic
+        except IndexError:
+            return bytearray(length)
+        return spare if len(spare) == length else bytearray(length)
+    return take
+
+
 def _decrypted(blobs: BlobStore, segments: list[Segment], keys: DataKeys, start: int,
-               end: int) -> Generator[bytearray, None, None]:
+               end: int, take: Callable[[int], bytearray] = bytearray,
+               ) -> Generator[bytearray, None, None]:
     """Blocking: the plaintext of [start, end) of an encrypted object, piece by piece,
     each piece authenticated before it is yielded. Opens each segment's blob itself and
     reads it into reused buffers (`os.preadv`), closing it when done or closed."""
@@ -86,7 +101,7 @@ def _decrypted(blobs: BlobStore, segments: list[Segment], keys: DataKeys, start:
             try:
                 with open_layers(keys, _readinto(fd), segment.size,
                                  os.fstat(fd).st_size) as reader:
-                    yield from reader.pieces(first - base, last - base)
+                    yield from reader.pieces(first - base, last - base, take=take)
             finally:
                 os.close(fd)
         base += segment.size
@@ -120,11 +135,19 @@ async def send_range(request: web.Request, response: web.StreamResponse, ctx: Se
     """Stream bytes start..end of the object after `response.prepare`. A failure once the
     headers are out (a damaged frame) cuts the connection: the client sees a short body,
     never a wrong byte, and does not wait for bytes that will not come."""
+    spares: list[bytearray] = []
     async with ctx.store.reader(record) as reader:
         await response.prepare(request)
         try:
-            async for chunk in _plaintext(ctx, reader, start, end, data_key):
+            async for chunk in _plaintext(ctx, reader, start, end, data_key, spares):
                 await response.write(chunk)
+                # Sent whole (the transport buffers nothing, so it holds no reference to
+                # the piece): the next pieces may be decrypted into it. Saves a fresh
+                # 1 MiB buffer (malloc, zeroing, page faults) per piece.
+                transport = request.transport
+                if (isinstance(chunk, bytearray) and len(spares) < 2 and transport is not None
+                        and transport.get_write_buffer_size() == 0):
+                    spares.append(chunk)
         except Exception:
             if request.transport is not None:
                 request.transport.close()
