@@ -13,6 +13,7 @@ from kms.service.grants import GrantOps
 from kms.service.importing import ImportOps
 from kms.service.keys import KeyOps
 from kms.service.rotation import RotationOps
+from kms.service.snapshot import KmsSnapshot
 from kms.service.store_key import StoreKeyOps
 from kms.service.usage import UsageOps
 
@@ -27,6 +28,10 @@ class KmsService(KeyOps, AliasOps, CryptoOps, AsymmetricOps, GrantOps, RotationO
         now = self.clock.advance(days * 86_400)
         self.run_due_work()
         return now
+
+    def snapshot(self) -> KmsSnapshot:
+        """A read-only, un-audited view of the key records (see kms.service.snapshot)."""
+        return KmsSnapshot(self.store)
 
     def audit_trail(self, **filters: Any) -> list[dict[str, Any]]:
         return self.ledger.query(**filters)

@@ -19,12 +19,17 @@ from kms.store.errors import AlreadyExists, NotFound
 
 
 class Database:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """read_only: open an existing database without creating, migrating or writing
+        (sqlite3.OperationalError if there is none); every write then fails."""
         self.path = Path(path)
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
-        self._conn: sqlite3.Connection | None = schema.connect(self.path)
+        if read_only:
+            self._conn: sqlite3.Connection | None = schema.connect_read_only(self.path)
+            return
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._conn = schema.connect(self.path)
 
     # -- lifecycle ---------------------------------------------------------------------------
 

@@ -3,7 +3,6 @@ the web console alike. Reads only: never a KMS operation, never a write.
 
 - `describe(data_dir, bucket, key)`: the report, from a data directory (read-only).
 - `report(record, blobs, keys=..., principals=...)`: the same from records already held.
-- `kms_keys.ReadOnlyKeyRecords`: the KMS's key records, opened read-only.
 
 The report (a JSON-ready dict) says how the object is stored (mode, keys, wrapped data key,
 frame layout), whether a client encrypted it before upload (the S3 Encryption Client's
@@ -12,7 +11,6 @@ what still leaks, and who can read it (S3 access, and kms:Decrypt evaluated agai
 key policy and grants, for each of the account's users).
 """
 
-from objstore.inspection.kms_keys import KeyRecords, ReadOnlyKeyRecords
 from objstore.inspection.report import describe, report
 
-__all__ = ["KeyRecords", "ReadOnlyKeyRecords", "describe", "report"]
+__all__ = ["describe", "report"]

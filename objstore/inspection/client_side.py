@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from kms.store.records import KeyRecord
-from objstore.inspection.kms_keys import KeyRecords, find_key, key_id_in_blob
+from kms.service.snapshot import KeyRecord, KmsSnapshot
+from objstore.inspection.kms_keys import find_key, key_id_in_blob
 from objstore.sse.client_side import ClientEnvelope
 
 
@@ -25,7 +25,7 @@ class ClientKey:
         return self.record.arn if self.record else self.ref
 
 
-def client_key(envelope: ClientEnvelope, keys: KeyRecords | None, *, account: str,
+def client_key(envelope: ClientEnvelope, keys: KmsSnapshot | None, *, account: str,
                region: str) -> ClientKey | None:
     """Which KMS key wraps the data key: the legacy kms mode names it in the material
     description (kms_cmk_id); with kms+context the ciphertext blob of this KMS names it in

@@ -3,27 +3,22 @@ whom its policy and grants let call kms:Decrypt.
 
 Nothing here calls a KMS operation: an operation would append to the audit trail and run
 the clock's due work, and an inspection must change nothing. Instead it reads the key
-records, either from a running KMS's own store (`KmsService.store`, in-process) or from
-the key database opened read-only (`ReadOnlyKeyRecords`, beside a running server or
-without one), and evaluates the key policy with the KMS's own rules
-(`kms.service.policy`, `kms.service.grant_rules`: pure functions).
+records through the KMS's read-only view (`KmsSnapshot`: `KmsService.snapshot()`
+in-process, or `KmsSnapshot.open(data_dir)` beside a running server or without one), and
+evaluates the key policy with the KMS's own decision (`kms.service.access`).
 """
 
 from __future__ import annotations
 
 import fnmatch
-import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from kms.crypto import blob
 from kms.crypto.errors import InvalidCiphertext
 from kms.service import access, policy
-from kms.store import rows
-from kms.store.paths import KmsPaths
-from kms.store.records import ENABLED, AliasRecord, GrantRecord, KeyRecord, alias_arn
+from kms.service.snapshot import ENABLED, GrantRecord, KeyRecord, KmsSnapshot, alias_arn
 
 DECRYPT = "kms:Decrypt"
 # What "administer" and "use" a key mean in a plain-words summary of its policy (the
@@ -34,53 +29,7 @@ ADMIN_ACTIONS = ("PutKeyPolicy", "EnableKey", "DisableKey", "ScheduleKeyDeletion
 USE_ACTIONS = ("Encrypt", "Decrypt", "GenerateDataKey")
 
 
-class KeyRecords(Protocol):
-    """What is read of the KMS's store (kms.store.KeyStore has these methods)."""
-
-    def get_key(self, key_id: str) -> KeyRecord | None: ...
-
-    def get_alias(self, arn: str) -> AliasRecord | None: ...
-
-    def list_grants(self, key_id: str, after: str | None = None,
-                    limit: int | None = 100) -> list[GrantRecord]: ...
-
-
-class ReadOnlyKeyRecords:
-    """The key database opened read-only (`mode=ro`): it is never created, migrated or
-    locked for writing. Missing database: every lookup finds nothing."""
-
-    def __init__(self, data_dir: Path) -> None:
-        path = KmsPaths.of(data_dir).db
-        self._conn: sqlite3.Connection | None = None
-        if path.exists():
-            self._conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-
-    def close(self) -> None:
-        if self._conn is not None:
-            self._conn.close()
-            self._conn = None
-
-    def _rows(self, sql: str, args: Sequence[Any]) -> list[tuple[Any, ...]]:
-        if self._conn is None:
-            return []
-        return self._conn.execute(sql, args).fetchall()
-
-    def get_key(self, key_id: str) -> KeyRecord | None:
-        found = self._rows(f"SELECT {rows.KEY_COLUMNS} FROM keys WHERE key_id = ?", (key_id,))
-        return rows.key_from_row(found[0]) if found else None
-
-    def get_alias(self, arn: str) -> AliasRecord | None:
-        found = self._rows(f"SELECT {rows.ALIAS_COLUMNS} FROM aliases WHERE arn = ?", (arn,))
-        return rows.alias_from_row(found[0]) if found else None
-
-    def list_grants(self, key_id: str, after: str | None = None,
-                    limit: int | None = 100) -> list[GrantRecord]:
-        found = self._rows(f"SELECT {rows.GRANT_COLUMNS} FROM grants WHERE key_id = ? "
-                           "AND grant_id > ? ORDER BY grant_id", (key_id, after or ""))
-        return [rows.grant_from_row(row) for row in found[:limit]]
-
-
-def find_key(records: KeyRecords, ref: str, *, account: str,
+def find_key(records: KmsSnapshot, ref: str, *, account: str,
              region: str) -> KeyRecord | None:
     """The key a reference names: key id, key ARN, alias name or alias ARN."""
     if ref.startswith("arn:"):
@@ -124,7 +73,7 @@ def may(parsed: Mapping[str, Any], grants: Sequence[GrantRecord], principal: str
                           action=action, context=context, via_service=via_service)
 
 
-def decrypt_access(key: KeyRecord, records: KeyRecords, principals: Sequence[str], *,
+def decrypt_access(key: KeyRecord, records: KmsSnapshot, principals: Sequence[str], *,
                    account: str, context: Mapping[str, str] | None,
                    via_service: str | None) -> DecryptAccess:
     """Evaluate the key policy and grants as the KMS would for Decrypt by each principal
@@ -164,7 +113,7 @@ class PrincipalAccess:
         return bool(self.use or self.use_via_s3)
 
 
-def key_access(key: KeyRecord, records: KeyRecords, principals: Sequence[str], *,
+def key_access(key: KeyRecord, records: KmsSnapshot, principals: Sequence[str], *,
                account: str, region: str) -> list[PrincipalAccess]:
     """Who may administer and who may use the key, among `principals`: each action asked
     without an encryption context (a condition on one reads as not met)."""

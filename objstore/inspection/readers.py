@@ -14,9 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from kms.store.records import DISABLED, PENDING_DELETION, PENDING_IMPORT
+from kms.service.snapshot import DISABLED, PENDING_DELETION, PENDING_IMPORT, KmsSnapshot
 from objstore.inspection.client_side import ClientKey
-from objstore.inspection.kms_keys import KeyRecords, decrypt_access, find_key
+from objstore.inspection.kms_keys import decrypt_access, find_key
 from objstore.sse import names
 from objstore.sse.client_side import ClientEnvelope
 from objstore.storage.records import ObjectRecord
@@ -44,7 +44,7 @@ class _Layer:
 
 
 def who_can_read(record: ObjectRecord, envelope: ClientEnvelope | None,
-                 client_key: ClientKey | None, keys: KeyRecords | None,
+                 client_key: ClientKey | None, keys: KmsSnapshot | None,
                  audience: Audience) -> dict[str, Any]:
     principals = list(audience.principals)
     layers = [_Layer(f"S3 read access to the object: every user of account "
@@ -76,7 +76,7 @@ def who_can_read(record: ObjectRecord, envelope: ClientEnvelope | None,
 
 
 def _client_layer(envelope: ClientEnvelope, key: ClientKey | None,
-                  keys: KeyRecords | None, audience: Audience) -> _Layer:
+                  keys: KmsSnapshot | None, audience: Audience) -> _Layer:
     if not envelope.uses_kms:
         return _Layer(f"the client's own wrapping key ({envelope.wrap_algorithm or 'unnamed'}"
                       "): neither the server nor its KMS holds it")
@@ -91,7 +91,7 @@ def _client_layer(envelope: ClientEnvelope, key: ClientKey | None,
                            "S3 read access alone yields ciphertext")
 
 
-def _kms_layer(keys: KeyRecords | None, ref: str, audience: Audience, *,
+def _kms_layer(keys: KmsSnapshot | None, ref: str, audience: Audience, *,
                context: Mapping[str, str] | None, via_service: str | None,
                need: str) -> _Layer:
     if keys is None:

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from kms.service.snapshot import KmsSnapshot
 from objstore.auth.identities import DEFAULT_ACCOUNT_ID, IdentityStore
 from objstore.inspection import at_rest, client_side
-from objstore.inspection.kms_keys import KeyRecords, ReadOnlyKeyRecords
 from objstore.inspection.readers import Audience, who_can_read
 from objstore.sse.client_side import recognise
 from objstore.storage import metadata
@@ -24,7 +24,7 @@ from objstore.storage.records import ObjectRecord
 DEFAULT_REGION = "us-east-1"
 
 
-def report(record: ObjectRecord, blobs: BlobStore, *, keys: KeyRecords | None = None,
+def report(record: ObjectRecord, blobs: BlobStore, *, keys: KmsSnapshot | None = None,
            principals: Sequence[str] = (), account_id: str = DEFAULT_ACCOUNT_ID,
            region: str = DEFAULT_REGION) -> dict[str, Any]:
     """The report as a JSON-ready dict. `keys`: the KMS's key records (None: key states and
@@ -57,7 +57,7 @@ def describe(data_dir: Path, bucket: str, key: str, *,
     identities = IdentityStore(users_file or data_dir / "identities.json")
     principals = [identity.arn for identity in identities.list()]
     account_id = identities.list()[0].account_id if principals else DEFAULT_ACCOUNT_ID
-    keys = ReadOnlyKeyRecords(data_dir)
+    keys = KmsSnapshot.open(data_dir)
     try:
         return report(record, BlobStore(data_dir / "objects"), keys=keys,
                       principals=principals, account_id=account_id,

@@ -35,7 +35,7 @@ class KeyState:
 def snapshot(kms: KmsService) -> dict[str, KeyState]:
     """Every key of the KMS, read from its store (no KMS call: nothing is audited or run)."""
     return {k.key_id: KeyState(k.key_id, k.state, k.current_material_id, k.description)
-            for k in kms.store.list_keys(limit=None)}
+            for k in kms.snapshot().list_keys()}
 
 
 def advance_and_report(kms: KmsService, days: float) -> dict[str, Any]:

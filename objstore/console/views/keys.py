@@ -227,9 +227,9 @@ def key_page_data(kms: KmsService, caller: Caller, key_id: str,
     if page.policy.ok:
         # The summary reads the key record as the inspection does (no KMS call, no audit
         # record): shown only to a caller the policy lets read the policy itself.
-        record = kms.store.get_key(key_id)
+        record = kms.snapshot().get_key(key_id)
         if record is not None:
-            page.access = kms_keys.key_access(record, kms.store, principals,
+            page.access = kms_keys.key_access(record, kms.snapshot(), principals,
                                               account=record.account, region=record.region)
             page.named = kms_keys.named_principals(record)
     page.recent = recent_use(kms, meta["Arn"], RECENT_EVENTS)

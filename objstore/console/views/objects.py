@@ -285,7 +285,7 @@ async def _inspection(request: web.Request, record: ObjectRecord) -> dict[str, A
     identity = state.user(request)
     principals = [i.arn for i in ctx.identities.list()]
     return await asyncio.get_running_loop().run_in_executor(
-        ctx.kms_executor, lambda: report(record, ctx.store.blobs, keys=ctx.kms.store,
+        ctx.kms_executor, lambda: report(record, ctx.store.blobs, keys=ctx.kms.snapshot(),
                                          principals=principals,
                                          account_id=identity.account_id,
                                          region=ctx.region))

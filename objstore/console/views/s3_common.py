@@ -115,7 +115,7 @@ async def alias_names(request: web.Request) -> dict[str, str]:
 
     def read() -> dict[str, str]:
         found: dict[str, str] = {}
-        aliases = kms.store.list_aliases_by_account(kms.account_id, kms.region, limit=None)
+        aliases = kms.snapshot().list_aliases(kms.account_id, kms.region)
         for alias in sorted(aliases, key=lambda a: a.name):
             found.setdefault(f"arn:aws:kms:{kms.region}:{kms.account_id}:key/"
                              f"{alias.target_key_id}", alias.name)
