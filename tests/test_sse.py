@@ -454,6 +454,9 @@ def test_bucket_keys_cut_kms_calls(server, s3, bucket: str) -> None:
 def test_update_object_encryption_rewraps_without_rewriting(server, s3, bucket: str) -> None:
     """UpdateObjectEncryption moves SSE-S3 and SSE-KMS objects under another KMS key: the
     blob on disk is untouched, ETag and checksums kept, the old key no longer needed."""
+    import subprocess
+    import sys
+
     kms = make_client(server.endpoint, "kms")
     old, new = (kms.create_key()["KeyMetadata"] for _ in range(2))
     s3.put_object(Bucket=bucket, Key="s3", Body=BODY, ChecksumAlgorithm="SHA256")
@@ -467,6 +470,11 @@ def test_update_object_encryption_rewraps_without_rewriting(server, s3, bucket: 
         head = s3.head_object(Bucket=bucket, Key=name, ChecksumMode="ENABLED")
         assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == new["Arn"]
         assert head["ETag"] == etags[name] and head.get("BucketKeyEnabled", False) == bucket_key
+        report = json.loads(subprocess.run(
+            [sys.executable, "-m", "objstore", "inspect", f"{bucket}/{name}", "--data-dir",
+             str(server.data_dir), "--json"], check=True, capture_output=True,
+            text=True).stdout)
+        assert report["kms_key"] == new["Arn"] and report["key_material_id"]
     assert s3.head_object(Bucket=bucket, Key="s3", ChecksumMode="ENABLED")[
         "ChecksumSHA256"] == base64.b64encode(hashlib.sha256(BODY).digest()).decode()
     assert {p.name: p.read_bytes() for p in _blobs(server)

@@ -204,8 +204,10 @@ def rewrap(kms: KmsService, caller: Caller, attrs: dict[str, Any], *, kms_key_id
         except KmsError as error:
             raise kms_failure(error) from None
         stored = stored_encryption(plan, kms_key_arn=wrapped["KeyId"])
+        record = kms.snapshot().get_key(wrapped["KeyId"].rsplit("/", 1)[-1])
         made = DataKey((data_key,), stored,
-                       _attrs(stored, context, wrapped["CiphertextBlob"]))
+                       _attrs(stored, context, wrapped["CiphertextBlob"],
+                              record.current_material_id if record else None))
     made.attrs.update({name: attrs[name] for name in KEPT_ATTRS if name in attrs})
     return made
 
