@@ -36,10 +36,10 @@ from objstore.http.errors import S3Error, from_domain
 from objstore.http.names import check_bucket_name
 from objstore.http.request import MAX_KEY_BYTES
 from objstore.http.router import INSECURE_SSE_C
-from objstore.integrity.digests import DEFAULT_CHECKSUM, BodyDigests
+from objstore.http.transfer import chunks_into_blob
+from objstore.integrity.digests import DEFAULT_CHECKSUM
 from objstore.sse.headers import response_headers
-from objstore.sse.streams import DataKeys, SealingWriter
-from objstore.storage.blobs import BlobWriter
+from objstore.sse.streams import DataKeys
 from objstore.storage.errors import BucketAlreadyOwnedByYou
 from objstore.storage.records import BucketRecord, ListPage, ObjectRecord, Segment
 
@@ -191,7 +191,9 @@ async def put_object(ctx: ServerContext, who: Requester, bucket: str, key: str,
     with _as_s3():
         ctx.store.bucket(bucket)
         data_key, key_md5 = await encryption.write_key(ctx, who, bucket, key, "PutObject")
-        writer, digests = await _receive(ctx, chunks, data_key.keys if data_key else None)
+        writer, digests = await chunks_into_blob(ctx, chunks, DEFAULT_CHECKSUM,
+                                                 data_key.keys if data_key else None,
+                                                 max_size=MAX_PUT_SIZE)
         try:
             if metadata_after is not None:
                 meta = _user_metadata({**metadata_after(), **meta})
@@ -216,35 +218,6 @@ async def put_object(ctx: ServerContext, who: Requester, bucket: str, key: str,
 def _user_metadata(meta: Mapping[str, str]) -> dict[str, str]:
     return representation.user_metadata({representation.META_PREFIX + name.lower(): value
                                          for name, value in meta.items()})
-
-
-async def _receive(ctx: ServerContext, chunks: AsyncIterator[bytes],
-                   data_key: DataKeys | None) -> tuple[BlobWriter, BodyDigests]:
-    """The chunks into a new blob (sealed when a data key is given; not yet published),
-    hashed and written in worker threads, one chunk at a time."""
-    loop = asyncio.get_running_loop()
-    digests = BodyDigests(algorithms=(DEFAULT_CHECKSUM,))
-    writer = await ctx.store.new_blob()
-    sealing = SealingWriter(data_key, writer.write) if data_key else None
-    sink = sealing.write if sealing else writer.write
-
-    def process(chunk: bytes) -> None:
-        if digests.size + len(chunk) > MAX_PUT_SIZE:
-            raise S3Error("EntityTooLarge", ProposedSize=str(digests.size + len(chunk)),
-                          MaxSizeAllowed=str(MAX_PUT_SIZE))
-        digests.update(chunk)
-        sink(chunk)
-
-    try:
-        async for chunk in chunks:
-            if chunk:
-                await loop.run_in_executor(ctx.executor, process, chunk)
-        if sealing:
-            await loop.run_in_executor(ctx.executor, sealing.finish)
-    except BaseException:
-        await asyncio.shield(ctx.store.discard(writer))
-        raise
-    return writer, digests
 
 
 @dataclass

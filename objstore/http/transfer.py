@@ -197,6 +197,38 @@ async def receive_into_blob(ctx: ServerContext, request: web.Request, plan: Body
     return writer.blob_id, result
 
 
+async def chunks_into_blob(ctx: ServerContext, chunks: AsyncIterator[bytes], algorithm: str,
+                           data_key: DataKeys | None = None, *,
+                           max_size: int | None = None) -> tuple[BlobWriter, BodyDigests]:
+    """Plaintext chunks into a new blob, not yet published (the caller publishes, or
+    discards it), with their digests: sealed with data_key when given, hashed and written in
+    worker threads one chunk at a time. More than max_size bytes: EntityTooLarge. On any
+    failure the blob is discarded."""
+    loop = asyncio.get_running_loop()
+    digests = BodyDigests(algorithms=(algorithm,))
+    writer = await ctx.store.new_blob()
+    sealing = SealingWriter(data_key, writer.write) if data_key else None
+    sink = sealing.write if sealing else writer.write
+
+    def process(chunk: bytes) -> None:
+        if max_size is not None and digests.size + len(chunk) > max_size:
+            raise S3Error("EntityTooLarge", ProposedSize=str(digests.size + len(chunk)),
+                          MaxSizeAllowed=str(max_size))
+        digests.update(chunk)
+        sink(chunk)
+
+    try:
+        async for chunk in chunks:
+            if chunk:
+                await loop.run_in_executor(ctx.executor, process, chunk)
+        if sealing:
+            await loop.run_in_executor(ctx.executor, sealing.finish)
+    except BaseException:
+        writer.discard()
+        raise
+    return writer, digests
+
+
 async def copy_into_blob(ctx: ServerContext, record: ObjectRecord, start: int, end: int,
                          algorithm: str, *, source_key: DataKeys | None = None,
                          data_key: DataKeys | None = None) -> tuple[BlobWriter, BodyDigests]:
@@ -206,22 +238,10 @@ async def copy_into_blob(ctx: ServerContext, record: ObjectRecord, start: int, e
     if end - start > MAX_COPY_SIZE:
         raise S3Error("InvalidRequest", "The specified copy source is larger than the "
                       f"maximum allowable size for a copy source: {MAX_COPY_SIZE}")
-    loop = asyncio.get_running_loop()
-    digests = BodyDigests(algorithms=(algorithm,))
-    writer = await ctx.store.new_blob()
-    sealing = SealingWriter(data_key, writer.write) if data_key else None
-    sink = sealing.write if sealing else writer.write
-
-    def process(chunk: bytes) -> None:
-        digests.update(chunk)
-        sink(chunk)
-
+    async with ctx.store.reader(record) as reader:
+        writer, digests = await chunks_into_blob(
+            ctx, _plaintext(ctx, reader, start, end, source_key), algorithm, data_key)
     try:
-        async with ctx.store.reader(record) as reader:
-            async for chunk in _plaintext(ctx, reader, start, end, source_key):
-                await loop.run_in_executor(ctx.executor, process, chunk)
-        if sealing:
-            await loop.run_in_executor(ctx.executor, sealing.finish)
         await ctx.store.publish(writer)
     except BaseException:
         writer.discard()
