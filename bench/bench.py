@@ -1293,6 +1293,40 @@ def install_signal_handlers() -> None:
         signal.signal(signal.SIGHUP, on_term)
 
 
+def new_results(args: argparse.Namespace, stamp: str) -> dict[str, Any]:
+    """The head every benchmark's results start with."""
+    return {
+        "timestamp": stamp,
+        "mode": "quick" if args.quick else "full",
+        "environment": environment_info(),
+        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+    }
+
+
+def run_interruptible(body: Callable[[], object], results: dict[str, Any], workdir: Path,
+                      keep_temp: bool) -> int:
+    """Run a benchmark's body: Ctrl-C or SIGTERM stops it (the servers stop, the partial
+    results stay), the temp dir goes unless kept, and the elapsed time and the client's
+    peak RSS are recorded. The exit code: 0, or 130 when interrupted."""
+    started = time.monotonic()
+    code = 0
+    try:
+        body()
+    except KeyboardInterrupt:
+        STOP.set()
+        results["interrupted"] = True
+        print("\ninterrupted: servers stopped; partial results follow", flush=True)
+        code = 130
+    finally:
+        if keep_temp:
+            print(f"temp dir kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results["elapsed_s"] = round(time.monotonic() - started, 1)
+    results["client_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return code
+
+
 def write_json(results: dict[str, Any], path: Path | None, stamp: str) -> Path:
     path = path or RESULTS_DIR / f"{stamp}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -1333,29 +1367,10 @@ def main(argv: list[str] | None = None) -> int:
     configure_sse(args.sse)
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir = Path(tempfile.mkdtemp(prefix="objstore-bench-", dir="/tmp"))
-    results: dict[str, Any] = {
-        "timestamp": stamp,
-        "mode": "quick" if args.quick else "full",
-        "environment": environment_info(),
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-    }
-    started = time.monotonic()
-    code = 0
-    try:
-        run(args, workdir, results)
-    except KeyboardInterrupt:
-        STOP.set()
-        results["interrupted"] = True
-        print("\ninterrupted: servers stopped; partial results follow", flush=True)
-        code = 130
-    finally:
-        if not args.keep_temp:
-            shutil.rmtree(workdir, ignore_errors=True)
-        else:
-            print(f"temp dir kept: {workdir}")
+    results = new_results(args, stamp)
+    code = run_interruptible(lambda: run(args, workdir, results), results, workdir,
+                             args.keep_temp)
     plan = [Workload(**w) for w in results.get("plan", [])]
-    results["elapsed_s"] = round(time.monotonic() - started, 1)
-    results["client_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if plan:
         print_table(results, plan)
         results["verdict"] = verdicts(results, plan, args)

@@ -24,8 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import os
-import resource
-import shutil
 import tempfile
 import threading
 import time
@@ -45,16 +43,17 @@ from bench.bench import (
     Usage,
     boto_client,
     ensure_moto_venv,
-    environment_info,
     fmt,
     format_row,
     install_signal_handlers,
     isolate_client_env,
     latency_ms,
     log_tail,
+    new_results,
     per,
     ratio,
     run_concurrent,
+    run_interruptible,
     start_moto,
     start_objstore,
     stop_server,
@@ -553,10 +552,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir = Path(tempfile.mkdtemp(prefix="objstore-kms-bench-", dir="/tmp"))
     plan = build_plan(args.count, args.concurrency)
     results: dict[str, Any] = {
-        "timestamp": stamp,
-        "mode": "quick" if args.quick else "full",
-        "environment": environment_info(),
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+        **new_results(args, stamp),
         "plan": [asdict(w) for w in plan],
         "inproc_plan": [asdict(w) for w in build_plan(args.inproc_count, [1])],
         "load_start": load(),
@@ -566,23 +562,13 @@ def main(argv: list[str] | None = None) -> int:
         f"(1 min) on {os.cpu_count()} CPUs",
         flush=True,
     )
-    started = time.monotonic()
-    code, names = 0, list(TARGETS)
-    try:
-        names = run(args, workdir, results)
-    except KeyboardInterrupt:
-        STOP.set()
-        results["interrupted"] = True
-        print("\ninterrupted: servers stopped; partial results follow", flush=True)
-        code = 130
-    finally:
-        if args.keep_temp:
-            print(f"temp dir kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    results["elapsed_s"] = round(time.monotonic() - started, 1)
+    names = list(TARGETS)
+
+    def body() -> None:
+        names[:] = run(args, workdir, results)
+
+    code = run_interruptible(body, results, workdir, args.keep_temp)
     results["load_end"] = load()
-    results["client_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print_table(results, plan)
     results["ratios_ours_over_moto"] = compute_ratios(results, plan)
     print_ratios(results, plan, results["ratios_ours_over_moto"])

@@ -28,8 +28,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import argparse
 import os
-import resource
-import shutil
 import statistics
 import tempfile
 import time
@@ -52,7 +50,6 @@ from bench.bench import (
     cleanup_objects,
     do_get,
     do_put,
-    environment_info,
     fmt,
     fmt_size,
     format_row,
@@ -60,7 +57,9 @@ from bench.bench import (
     isolate_client_env,
     log_tail,
     make_client,
+    new_results,
     run_concurrent,
+    run_interruptible,
     sse_params,
     start_moto,
     start_objstore,
@@ -367,35 +366,18 @@ def main(argv: list[str] | None = None) -> int:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     workdir = Path(tempfile.mkdtemp(prefix="objstore-sse-bench-", dir="/tmp"))
     names = [args.only] if args.only else ["ours", "moto"]
-    results: dict[str, Any] = {
-        "timestamp": stamp,
-        "mode": "quick" if args.quick else "full",
-        "environment": environment_info(),
-        "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
-        "load_start": os.getloadavg(),
-    }
+    results = {**new_results(args, stamp), "load_start": os.getloadavg()}
     print(f"load average at start: {results['load_start'][0]:.2f} (1 min) on "
           f"{os.cpu_count()} CPUs", flush=True)
-    started = time.monotonic()
-    code = 0
-    try:
+
+    def body() -> None:
         bodies = Bodies(workdir)
         for name in names:
             results[name] = {}
             run_target(name, args, workdir, bodies, results[name])
-    except KeyboardInterrupt:
-        STOP.set()
-        results["interrupted"] = True
-        print("\ninterrupted: servers stopped; partial results follow", flush=True)
-        code = 130
-    finally:
-        if args.keep_temp:
-            print(f"temp dir kept: {workdir}")
-        else:
-            shutil.rmtree(workdir, ignore_errors=True)
-    results["elapsed_s"] = round(time.monotonic() - started, 1)
+
+    code = run_interruptible(body, results, workdir, args.keep_temp)
     results["load_end"] = os.getloadavg()
-    results["client_peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rows = build_summary(results, args)
     results["summary"] = rows
     print_table(rows)
