@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,7 +40,7 @@ from objstore.integrity.digests import DEFAULT_CHECKSUM
 from objstore.sse.headers import response_headers
 from objstore.sse.streams import DataKeys
 from objstore.storage.errors import BucketAlreadyOwnedByYou
-from objstore.storage.records import BucketRecord, ListPage, ObjectRecord, Segment
+from objstore.storage.records import BucketRecord, ListPage, ObjectRecord
 
 MAX_PUT_SIZE = 5 * 1024**3   # PutObject's limit on AWS
 _SSE_C_PREFIX = "x-amz-server-side-encryption-customer-"
@@ -197,14 +196,10 @@ async def put_object(ctx: ServerContext, who: Requester, bucket: str, key: str,
         try:
             if metadata_after is not None:
                 meta = _user_metadata({**metadata_after(), **meta})
-            record = ObjectRecord(
-                bucket=bucket, key=key, size=digests.size,
-                etag=data_key.etag(digests.md5) if data_key else digests.md5.hex(),
-                last_modified=time.time(), segments=[Segment(writer.blob_id, digests.size)],
-                owner=who.identity.arn, headers=headers, user_meta=meta,
-                **encryption.checksum_fields(data_key.attrs if data_key else None,
-                                             data_key.keys if data_key else None,
-                                             digests.checksums(), "FULL_OBJECT"))
+            record = encryption.single_part_record(
+                data_key, bucket=bucket, key=key, blob=writer.blob_id, size=digests.size,
+                md5=digests.md5, checksums=digests.checksums(), owner=who.identity.arn,
+                headers=headers, user_meta=meta)
             await ctx.store.publish(writer)
         except BaseException:
             await asyncio.shield(ctx.store.discard(writer))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +27,7 @@ from objstore.sse.model import BucketEncryption, ReadRequest, StoredEncryption
 from objstore.sse.request import check_part as check_part_rules
 from objstore.sse.request import plan_read, plan_write
 from objstore.sse.streams import DataKeys
-from objstore.storage.records import ObjectRecord, PartRecord, UploadRecord
+from objstore.storage.records import ObjectRecord, PartRecord, Segment, UploadRecord
 
 
 async def _in_kms(ctx: ServerContext, mode: str | None, fn: Any, *args: Any,
@@ -76,7 +77,7 @@ def names_encryption(headers: Mapping[str, str]) -> bool:
 
 def bucket_default(ctx: ServerContext, bucket: str) -> BucketEncryption | None:
     """The bucket's default encryption rule; None if it never had one (objects without
-    SSE headers are then stored as sent)."""
+    SSE headers then get the server's default: SSE-S3, as on AWS)."""
     rule = ctx.store.bucket_config(bucket, BUCKET_SETTING)
     if rule is None:
         return None
@@ -241,6 +242,20 @@ def checksum_fields(sse: dict[str, Any] | None, keys: DataKeys | None,
             "checksums": values, "part_checksums": part_values})
     return {"checksum_type": checksum_type if values else None,
             "checksum_algorithm": next(iter(values), None), "attrs": {"sse": attrs}}
+
+
+def single_part_record(data_key: DataKey | None, *, bucket: str, key: str, blob: str,
+                       size: int, md5: bytes, checksums: dict[str, str], owner: str,
+                       headers: dict[str, str], user_meta: dict[str, str]) -> ObjectRecord:
+    """The record of an object written in one piece (PutObject, CopyObject, a console
+    upload): S3's ETag for its encryption, and its checksums in clear or sealed."""
+    return ObjectRecord(
+        bucket=bucket, key=key, size=size,
+        etag=data_key.etag(md5) if data_key else md5.hex(),
+        last_modified=time.time(), segments=[Segment(blob, size)],
+        owner=owner, headers=headers, user_meta=user_meta,
+        **checksum_fields(data_key.attrs if data_key else None,
+                          data_key.keys if data_key else None, checksums, "FULL_OBJECT"))
 
 
 def has_sealed_checksums(record: ObjectRecord) -> bool:

@@ -163,10 +163,10 @@ def open_data_key(kms: KmsService, caller: Caller, attrs: dict[str, Any],
         customer_key.check(read.customer_key, salt,
                            base64.b64decode(attrs["customer_key_fingerprint"]))
         return (customer_key.derive_data_key(read.customer_key, salt),)
-    wrapped = base64.b64decode(attrs["wrapped_key"])
     try:
         if mode == names.AES256:
-            return (kms.open_with_store_key(wrapped, attrs["kms_context"]),)
+            return (kms.open_with_store_key(base64.b64decode(attrs["wrapped_key"]),
+                                            attrs["kms_context"]),)
         if "bucket_key" in attrs:
             return (_open_bucket_key(kms, caller, attrs, bucket_keys or BucketKeyCache()),)
         return tuple(kms.decrypt(caller, ciphertext_blob=base64.b64decode(blob),

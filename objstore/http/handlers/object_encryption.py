@@ -45,7 +45,7 @@ async def update_object_encryption(ctx: ServerContext,
                                    req: S3Request) -> web.StreamResponse:
     bucket, key = req.require_bucket(), req.require_key()
     owner = ctx.store.bucket(bucket).owner
-    if not req.auth.form.startswith("sigv4"):
+    if encryption.requester(req).sigv2:
         raise S3Error("InvalidRequest", NEEDS_SIGV4)
     require_integrity_header(req.headers)
     root = parse_xml(await read_small(req.http, req.auth, ctx.executor)).get(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 import urllib.parse
 
 from aiohttp import web
@@ -25,7 +24,7 @@ from objstore.http.xml import child, children, document, element, elements, iso_
 from objstore.integrity import checksums
 from objstore.integrity.digests import DEFAULT_CHECKSUM
 from objstore.sse.headers import response_headers
-from objstore.storage.records import ObjectRecord, Segment
+from objstore.storage.records import ObjectRecord
 
 MAX_DELETE_KEYS = 1000
 
@@ -45,14 +44,9 @@ async def put_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
                                                    "PutObject")
     blob, result = await receive_into_blob(ctx, req.http, plan, req.auth,
                                            data_key.keys if data_key else None)
-    record = ObjectRecord(
-        bucket=bucket, key=key, size=result.size,
-        etag=data_key.etag(result.md5) if data_key else result.etag,
-        last_modified=time.time(), segments=[Segment(blob, result.size)],
-        owner=req.identity.arn, headers=headers, user_meta=meta,
-        **encryption.checksum_fields(data_key.attrs if data_key else None,
-                                     data_key.keys if data_key else None, result.checksums,
-                                     "FULL_OBJECT"))
+    record = encryption.single_part_record(
+        data_key, bucket=bucket, key=key, blob=blob, size=result.size, md5=result.md5,
+        checksums=result.checksums, owner=req.identity.arn, headers=headers, user_meta=meta)
     await ctx.store.commit_object(record, condition)
     response = {"ETag": f'"{record.etag}"'}
     if plan.explicit_checksum:
@@ -231,14 +225,10 @@ async def copy_object(ctx: ServerContext, req: S3Request) -> web.StreamResponse:
     writer, digests = await copy_into_blob(ctx, source, 0, source.size, algorithm,
                                            source_key=source_key,
                                            data_key=data_key.keys if data_key else None)
-    record = ObjectRecord(
-        bucket=bucket, key=key, size=digests.size,
-        etag=data_key.etag(digests.md5) if data_key else digests.md5.hex(),
-        last_modified=time.time(), segments=[Segment(writer.blob_id, digests.size)],
-        owner=req.identity.arn, headers=headers, user_meta=meta,
-        **encryption.checksum_fields(data_key.attrs if data_key else None,
-                                     data_key.keys if data_key else None, digests.checksums(),
-                                     "FULL_OBJECT"))
+    record = encryption.single_part_record(
+        data_key, bucket=bucket, key=key, blob=writer.blob_id, size=digests.size,
+        md5=digests.md5, checksums=digests.checksums(), owner=req.identity.arn,
+        headers=headers, user_meta=meta)
     await ctx.store.commit_object(record, condition)
     body = elements([("ETag", f'"{record.etag}"'), ("LastModified",
                      iso_time(record.last_modified))])
